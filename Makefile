@@ -1,0 +1,48 @@
+# YouSync: the README's commands. `make run` serves the demo, `make test` runs everything.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+NODEPS := $(wildcard requirements-nodeps.txt)
+
+.PHONY: run test lint format bench worker migrate clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "YouSync needs Python 3.11 (torch 2.13 CPU wheel); set PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.installed: requirements.txt $(NODEPS) | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(if $(NODEPS),$(BIN)/pip install -q --no-deps -r $(NODEPS))
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	@bash ops/run.sh
+
+test: $(VENV)/.installed-dev
+	@bash ops/test.sh
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed-dev
+	@bash ops/bench.sh
+
+worker: $(VENV)/.installed
+	$(BIN)/python manage.py rundramatiq --processes 1 --threads 2
+
+clean:
+	rm -rf $(VENV) var/test staticfiles .pytest_cache .ruff_cache

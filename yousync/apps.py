@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class YousyncConfig(AppConfig):
+    """Project-level pieces: operations views, the pipeline probe and `manage.py serve`."""
+
+    name = "yousync"
+    verbose_name = "YouSync operations"

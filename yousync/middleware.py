@@ -1,0 +1,64 @@
+"""Request logging: one line per request with method, path, status, duration and id."""
+
+import logging
+import re
+import time
+import uuid
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from yousync.logging import request_id_var
+
+logger = logging.getLogger("yousync.request")
+
+# Accept an upstream proxy's id only when it looks like one (no log injection).
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestLogMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def _begin(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        return request_id, request_id_var.set(request_id), time.perf_counter()
+
+    def _end(self, request, response, request_id, token, started) -> None:
+        response["X-Request-ID"] = request_id
+        status = response.status_code
+        level = logging.ERROR if status >= 500 else logging.INFO
+        logger.log(
+            level,
+            "%s %s %s",
+            request.method,
+            request.path,
+            status,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        request_id_var.reset(token)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        request_id, token, started = self._begin(request)
+        response = self.get_response(request)
+        self._end(request, response, request_id, token, started)
+        return response
+
+    async def __acall__(self, request):
+        request_id, token, started = self._begin(request)
+        response = await self.get_response(request)
+        self._end(request, response, request_id, token, started)
+        return response

@@ -1,0 +1,143 @@
+"""Helpers for tests that run the real processes: ASGI server, worker, `serve`."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+LOG_DIR = BASE_DIR / "var" / "test" / "logs"
+
+# Variables that switch a part to a service; removed for an embedded child process.
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for_children() -> str:
+    """The URL of the database this test run uses (the test database, not the real one)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    auth = f"{db['USER']}:{db['PASSWORD']}@" if db["USER"] else ""
+    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def child_env(*, embedded: bool = False, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if embedded:
+        for name in SERVICE_VARIABLES:
+            env.pop(name, None)
+    else:
+        env["DATABASE_URL"] = database_url_for_children()
+    env.update({"PYTHONUNBUFFERED": "1", **extra})
+    return env
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+    port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Kill the whole process group (rundramatiq forks worker processes)."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+
+
+@dataclass
+class ProcessGroup:
+    """Starts processes for one test and stops them all at the end."""
+
+    test_name: str
+    processes: list[Process] = field(default_factory=list)
+
+    def start(self, name: str, args: list[str], env: dict, port: int | None = None) -> Process:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log_path = LOG_DIR / f"{self.test_name}-{name}-{len(self.processes)}.log"
+        log_file = log_path.open("w")
+        popen = subprocess.Popen(
+            args,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process = Process(name, popen, log_path, port)
+        self.processes.append(process)
+        return process
+
+    def server(self, env: dict, *, command: str = "uvicorn") -> Process:
+        """An ASGI server on a free port: plain uvicorn, or `manage.py serve` (embedded)."""
+        port = free_port()
+        if command == "uvicorn":
+            args = [sys.executable, "-m", "uvicorn", "yousync.asgi:application"]
+            args += ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
+        else:
+            args = [sys.executable, "manage.py", "serve", "--port", str(port)]
+        process = self.start(command, args, env, port)
+        wait_http(f"{process.base_url}/healthz", process)
+        return process
+
+    def worker(self, env: dict, *, threads: int = 1) -> Process:
+        args = [sys.executable, "manage.py", "rundramatiq", "--processes", "1"]
+        args += ["--threads", str(threads)]
+        return self.start("worker", args, env)
+
+    def stop_all(self) -> None:
+        for process in reversed(self.processes):
+            process.kill(signal.SIGTERM)
+
+
+def wait_http(url: str, process: Process, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited early:\n{process.log()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout:g} s:\n{process.log()[-4000:]}")

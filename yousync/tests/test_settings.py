@@ -1,0 +1,144 @@
+"""Settings are read in a fresh interpreter per case: they are module-level state."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from yousync.testing import SERVICE_VARIABLES
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+import dramatiq
+from django.core.files.storage import storages
+from channels.layers import get_channel_layer
+opts = settings.STORAGES["default"].get("OPTIONS", {})
+cfg = opts.get("client_config")
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "db_engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "db_host": settings.DATABASES["default"].get("HOST"),
+    "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+    "storage": type(storages["default"]).__name__,
+    "storage_backend": settings.STORAGES["default"]["BACKEND"],
+    "bucket": opts.get("bucket_name"),
+    "endpoint": opts.get("endpoint_url"),
+    "addressing": cfg.s3["addressing_style"] if cfg else None,
+    "signature": cfg.signature_version if cfg else None,
+    "checksum": cfg.request_checksum_calculation if cfg else None,
+    "layer": type(get_channel_layer()).__name__,
+    "broker": type(dramatiq.get_broker()).__name__,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
+    "log_formatter": settings.LOGGING["handlers"]["stdout"]["formatter"],
+}))
+"""
+
+CLEARED = (*SERVICE_VARIABLES, "SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES")
+
+
+def load_settings(tmp_path, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in __import__("os").environ.items() if k not in CLEARED}
+    env.update({"VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "yousync.settings"})
+    env.update(env_vars)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_as_dict(tmp_path, **env_vars: str) -> dict:
+    result = load_settings(tmp_path, **env_vars)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_settings_embedded_default_uses_local_parts(tmp_path):
+    values = settings_as_dict(tmp_path, SECRET_KEY="x" * 50)
+
+    assert values["db_engine"] == "django.db.backends.sqlite3"
+    assert values["db_name"] == str(tmp_path / "var" / "db.sqlite3")
+    assert values["storage"] == "FileSystemStorage"
+    assert values["layer"] == "InMemoryChannelLayer"
+    assert values["broker"] == "StubBroker"
+    assert (tmp_path / "var").is_dir()
+
+
+def test_settings_service_mode_switches_every_part(tmp_path):
+    values = settings_as_dict(
+        tmp_path,
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://app:pw@db.internal:5433/yousync",
+        REDIS_URL="redis://cache.internal:6379/0",
+        AWS_STORAGE_BUCKET_NAME="media",
+        AWS_S3_ENDPOINT_URL="http://minio.internal:9000",
+        AWS_ACCESS_KEY_ID="key",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+
+    assert values["db_engine"] == "django.db.backends.postgresql"
+    assert values["db_host"] == "db.internal"
+    assert values["conn_max_age"] == 60
+    assert values["storage"] == "S3Storage"
+    assert values["bucket"] == "media"
+    assert values["endpoint"] == "http://minio.internal:9000"
+    assert values["addressing"] == "path"
+    assert values["signature"] == "s3v4"
+    assert values["checksum"] == "when_required"
+    assert values["layer"] == "RedisChannelLayer"
+    assert values["broker"] == "RedisBroker"
+
+
+def test_settings_without_secret_key_refuse_to_start(tmp_path):
+    result = load_settings(tmp_path)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_settings_debug_allows_missing_secret_key_and_relaxes_security(tmp_path):
+    values = settings_as_dict(tmp_path, DEBUG="1")
+
+    assert values["debug"] is True
+    assert values["session_cookie_secure"] is False
+    assert values["hsts"] == 0
+    assert values["ssl_redirect"] is False
+    assert values["log_formatter"] == "readable"
+
+
+def test_settings_production_turns_security_on(tmp_path):
+    values = settings_as_dict(tmp_path, SECRET_KEY="x" * 50)
+
+    assert values["debug"] is False
+    assert values["session_cookie_secure"] is True
+    assert values["csrf_cookie_secure"] is True
+    assert values["hsts"] >= 31536000
+    assert values["ssl_redirect"] is True
+    assert values["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["log_formatter"] == "json"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("EMBEDDED_WORKER_THREADS", "0", "EMBEDDED_WORKER_THREADS must be a positive integer"),
+        ("DEBUG", "perhaps", "DEBUG"),
+    ],
+)
+def test_settings_reject_bad_values_with_a_clear_message(tmp_path, name, value, message):
+    result = load_settings(tmp_path, SECRET_KEY="x" * 50, **{name: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
