@@ -6,6 +6,7 @@ the server process (`manage.py serve`). DATABASE_URL, REDIS_URL and the S3 varia
 switch each part to PostgreSQL, Redis and an S3 API. See README.md for the full table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -74,6 +75,13 @@ INSTALLED_APPS = [
     "scripts",
     "practice",
     "analysis",
+    # After "accounts", so the site's account templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "yousync.urls"
@@ -187,10 +196,12 @@ if AWS_STORAGE_BUCKET_NAME:
     from botocore.config import Config as _BotoConfig
 
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "yousync.storage.MediaStorage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            # Where browsers and the app reach the bucket, when not the same address.
+            "public_endpoint_url": env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="us-east-1"),
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
@@ -239,8 +250,14 @@ USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # JWT first: its WWW-Authenticate header makes unauthenticated requests 401, not 403.
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Closed by default; the public catalogue views say AllowAny themselves.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every error body is {"detail": ..., "code": ...} (field errors add "errors").
+    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
@@ -302,4 +319,87 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
     },
+}
+
+# --- Accounts: allauth on the web, JWT for the mobile app -----------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        "ACCOUNT_EMAIL_VERIFICATION must be mandatory, optional or none; "
+        f"got {ACCOUNT_EMAIL_VERIFICATION!r}."
+    )
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[YouSync] "
+# Failed logins (web form and POST /api/auth/login): per client IP and per email address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/300s/key"),
+}
+# Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted
+# when rate limits look up the client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The console backend prints mails (verification, password reset) to stdout until a
+# real one is configured, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="YouSync <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Google sign-in. The web flow uses GOOGLE_CLIENT_ID/SECRET (button hidden without
+# them); the app's ID tokens may be issued to any of GOOGLE_CLIENT_IDS (web, iOS, Android).
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
+GOOGLE_CLIENT_IDS = [
+    *([GOOGLE_CLIENT_ID] if GOOGLE_CLIENT_ID else []),
+    *(cid for cid in env.list("GOOGLE_CLIENT_IDS", default=[]) if cid != GOOGLE_CLIENT_ID),
+]
+GOOGLE_JWKS_URL = env.str("GOOGLE_JWKS_URL", default="https://www.googleapis.com/oauth2/v3/certs")
+GOOGLE_JWKS_TIMEOUT_SECONDS = env.float("GOOGLE_JWKS_TIMEOUT_SECONDS", default=5.0)
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online", "prompt": "select_account"},
+        "EMAIL_AUTHENTICATION": True,
+        "APPS": (
+            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
+            if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET
+            else []
+        ),
+    }
+}
+# A Google login whose verified email matches an account signs in to (and links) it.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=_positive_int("JWT_ACCESS_TOKEN_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=_positive_int("JWT_REFRESH_TOKEN_DAYS", 30)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
 }

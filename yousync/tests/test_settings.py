@@ -91,7 +91,7 @@ def test_settings_service_mode_switches_every_part(tmp_path):
     assert values["db_engine"] == "django.db.backends.postgresql"
     assert values["db_host"] == "db.internal"
     assert values["conn_max_age"] == 60
-    assert values["storage"] == "S3Storage"
+    assert values["storage"] == "MediaStorage"
     assert values["bucket"] == "media"
     assert values["endpoint"] == "http://minio.internal:9000"
     assert values["addressing"] == "path"
