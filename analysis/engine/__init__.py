@@ -1,0 +1,207 @@
+"""YouSync scoring engine: reference clip + learner's take + line text -> Assessment.
+
+Plain library, no Django. Typical use in a worker::
+
+    warm_up()                                   # once, at worker start
+    cached = analyse_reference(ref_path, text, kind)   # once per line, store the dict
+    result = assess(None, take_path, text, kind, progress=report, reference_analysis=cached)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from . import audio, lexicon, models
+from .emotion import score_emotion
+from .errors import (
+    WARNING_MESSAGES,
+    EmptyTextError,
+    EngineError,
+    NoSpeechError,
+    TooLittleSpeechError,
+    TooLongError,
+    UndecodableAudioError,
+)
+from .feedback import build_feedback
+from .intonation import score_intonation, time_map
+from .pronunciation import score_pronunciation
+from .recording import RecordingAnalysis, analyse
+from .timing import score_timing
+from .types import ENGINE_VERSION, FEEDBACK_VERSION, Assessment
+
+__all__ = [
+    "ENGINE_VERSION",
+    "FEEDBACK_VERSION",
+    "STAGES",
+    "WARNING_MESSAGES",
+    "Assessment",
+    "EmptyTextError",
+    "EngineError",
+    "NoSpeechError",
+    "TooLittleSpeechError",
+    "TooLongError",
+    "UndecodableAudioError",
+    "analyse_reference",
+    "assess",
+    "warm_up",
+]
+
+ProgressCallback = Callable[[str, int], None]
+
+# Stage name -> progress percentage reported when the stage starts.
+STAGES = {
+    "decode": 5,
+    "voice_activity": 15,
+    "alignment": 30,
+    "pronunciation": 50,
+    "intonation": 60,
+    "timing": 75,
+    "emotion": 85,
+    "feedback": 95,
+}
+WEIGHTS = {
+    # Speech: saying the words right matters most; melody and timing make it a dub.
+    "speech": {"pronunciation": 0.35, "intonation": 0.25, "timing": 0.25, "emotion": 0.15},
+    # Songs: the melody is the point.
+    "song": {"pronunciation": 0.2, "intonation": 0.45, "timing": 0.25, "emotion": 0.1},
+}
+AudioSource = audio.AudioSource
+
+
+class _Stages:
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+        self._current: str | None = None
+        self._since = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        if self._current:
+            self.seconds[self._current] = self.seconds.get(self._current, 0.0) + now - self._since
+        self._current, self._since = name, now
+        if self.progress is not None:
+            self.progress(name, STAGES[name])
+
+    def finish(self) -> dict[str, float]:
+        self("feedback") if self._current != "feedback" else None
+        now = time.perf_counter()
+        self.seconds["feedback"] = self.seconds.get("feedback", 0.0) + now - self._since
+        self._current = None
+        return {k: round(v, 4) for k, v in self.seconds.items()}
+
+
+def _words(text: str) -> list[lexicon.Word]:
+    words = lexicon.words_for(text)
+    if not words:
+        raise EmptyTextError("the line's text has no words")
+    return words
+
+
+def _analyse_reference(reference: AudioSource, words, kind, max_seconds) -> RecordingAnalysis:
+    decoded = audio.decode(reference, max_seconds=max_seconds)
+    return analyse(decoded, words, kind, lambda _stage: None)
+
+
+def analyse_reference(
+    reference: AudioSource, text: str, kind: str = "movie", max_seconds: float | None = None
+) -> dict:
+    """Analyse the actor's clip once; the JSON-serialisable result is cached per line."""
+    words = _words(text)
+    data = _analyse_reference(reference, words, kind, max_seconds).to_dict()
+    data["text"] = text
+    data["kind"] = kind
+    return data
+
+
+def assess(
+    reference: AudioSource | None,
+    attempt: AudioSource,
+    text: str,
+    kind: str = "movie",
+    progress: ProgressCallback | None = None,
+    reference_analysis: dict | None = None,
+    max_seconds: float | None = None,
+) -> Assessment:
+    """Score a learner's take against the actor's clip.
+
+    Pass ``reference_analysis`` (from ``analyse_reference``) to skip the reference
+    side; ``reference`` may then be None. Raises an ``EngineError`` subclass when the
+    take cannot be scored.
+    """
+    words = _words(text)
+    stages = _Stages(progress)
+    stages("decode")
+    decoded = audio.decode(attempt, max_seconds=max_seconds)
+    if reference_analysis is not None and reference_analysis.get("text", text) == text:
+        ref = RecordingAnalysis.from_dict(reference_analysis)
+    elif reference is not None:
+        ref = _analyse_reference(reference, words, kind, None)
+    else:
+        raise ValueError("need the reference audio or its cached analysis for this text")
+    att = analyse(decoded, words, kind, stages)
+    stages("pronunciation")
+    pron = score_pronunciation(att.alignment)
+    stages("intonation")
+    inton = score_intonation(ref, att, "song" if kind == "song" else "speech")
+    stages("timing")
+    timing = score_timing(ref, att)
+    stages("emotion")
+    emotion = score_emotion(ref, att)
+    stages("feedback")
+    warnings = []
+    if decoded.clipped:
+        warnings.append("clipping")
+    if ref.clipped:
+        warnings.append("reference_clipping")
+    mode = "song" if kind == "song" else "speech"
+    scores = {
+        "pronunciation": pron.score,
+        "intonation": inton.score,
+        "timing": timing.score,
+        "emotion": emotion.score,
+    }
+    overall = sum(WEIGHTS[mode][k] * v for k, v in scores.items())
+    feedback = build_feedback(
+        ref, att, mode, pron, inton, timing, emotion, time_map(ref, att), warnings
+    )
+    return Assessment(
+        pronunciation=float(pron.score),
+        intonation=float(inton.score),
+        timing=float(timing.score),
+        emotion=float(emotion.score),
+        overall=round(float(overall), 1),
+        detailed_feedback=feedback,
+        warnings=warnings,
+        duration=round(decoded.duration, 3),
+        stage_seconds=stages.finish(),
+    )
+
+
+def warm_up() -> None:
+    """Load every model and run each stage once so the first real take is fast."""
+    lexicon.cmudict()
+    rate = audio.SAMPLE_RATE
+    t = np.arange(int(1.2 * rate)) / rate
+    # A gliding vowel-like tone with harmonics: enough to exercise VAD, alignment and pitch.
+    f0 = 140 + 40 * t
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    tone = sum(np.sin(k * phase) / k for k in range(1, 12)).astype(np.float32) * 0.2
+    samples = np.concatenate(
+        [np.zeros(rate // 5, np.float32), tone, np.zeros(rate // 5, np.float32)]
+    )
+    from . import align, pitch, vad
+
+    models.get("vad")
+    # A tone may not count as speech; the model ran all the same.
+    with contextlib.suppress(EngineError):
+        vad.detect_speech(samples, min_speech=0.0)
+    words = lexicon.words_for("hello")
+    alignment = align.align_words(samples, words)
+    frames, _ = align.phone_loop_scores(samples)
+    align.attach_gop(alignment, frames)
+    pitch.track_pitch(samples)

@@ -1,0 +1,336 @@
+"""Forced alignment and phone-loop decoding with pocketsphinx.
+
+Three passes over the same audio, each a few tens of milliseconds:
+
+1. Word pass: a finite-state grammar of the expected words in order, where each word
+   may be skipped (an omission) and a loop of "garbage" phone-words may sit between
+   words (an insertion). Viterbi decides which explanation the audio supports.
+2. Phone pass: pocketsphinx's second-pass state alignment of the words found, giving
+   each phone its frames and its acoustic score.
+3. Phone loop: an unconstrained phone recogniser (phone bigram) over the whole
+   utterance, the denominator of goodness of pronunciation (GOP).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import models
+from .lexicon import Word
+
+FRAME_SECONDS = 0.01  # pocketsphinx's default 100 frames per second
+# Prior probability that a learner skips a given word. Small: the acoustics must
+# clearly favour skipping before a word is called omitted.
+P_OMIT = 0.03
+P_INSERT = 0.01
+# Garbage phones: a broad-class subset keeps the word-pass search small (the full
+# 39-phone loop tripled its time) while still absorbing any extra word.
+GARBAGE_PHONES = [
+    "AA",
+    "AE",
+    "AH",
+    "IY",
+    "UW",
+    "ER",
+    "EY",
+    "S",
+    "SH",
+    "F",
+    "HH",
+    "M",
+    "N",
+    "L",
+    "R",
+    "T",
+    "K",
+    "D",
+    "B",
+    "W",
+    "Z",
+]
+# Pocketsphinx's scores are integers in log base 1.0001 after a 10-bit shift.
+SCORE_TO_NATS = math.log(1.0001) * 1024
+
+_decoder_kwargs = {
+    "loglevel": "FATAL",
+    "beam": 1e-60,
+    "wbeam": 1e-50,
+    "pbeam": 1e-60,
+    # bestpath on would rebuild the result from a lattice and can give a phone
+    # fewer frames than its HMM has states, which breaks the second pass.
+    "bestpath": False,
+}
+
+
+@dataclass
+class Phone:
+    phone: str
+    start: float
+    end: float
+    gop: float = 0.0  # nats per frame, <= 0 means the loop explained it as well or better
+
+
+@dataclass
+class AlignedWord:
+    index: int
+    text: str
+    key: str
+    present: bool
+    start: float = 0.0
+    end: float = 0.0
+    phones: list[Phone] = field(default_factory=list)
+
+
+@dataclass
+class Insertion:
+    start: float
+    end: float
+    phones: list[str]
+
+
+@dataclass
+class Alignment:
+    words: list[AlignedWord]
+    insertions: list[Insertion]
+    frame_seconds: float = FRAME_SECONDS
+
+    def to_dict(self) -> dict:
+        return {
+            "words": [
+                {
+                    "index": w.index,
+                    "text": w.text,
+                    "key": w.key,
+                    "present": w.present,
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "phones": [
+                        [p.phone, round(p.start, 3), round(p.end, 3), round(p.gop, 3)]
+                        for p in w.phones
+                    ],
+                }
+                for w in self.words
+            ],
+            "insertions": [
+                {"start": round(i.start, 3), "end": round(i.end, 3), "phones": i.phones}
+                for i in self.insertions
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Alignment:
+        words = [
+            AlignedWord(
+                index=w["index"],
+                text=w["text"],
+                key=w["key"],
+                present=w["present"],
+                start=w["start"],
+                end=w["end"],
+                phones=[Phone(p[0], p[1], p[2], p[3]) for p in w["phones"]],
+            )
+            for w in data["words"]
+        ]
+        ins = [Insertion(i["start"], i["end"], i["phones"]) for i in data["insertions"]]
+        return cls(words=words, insertions=ins)
+
+
+def _model_dir() -> str:
+    from pocketsphinx import get_model_path
+
+    return get_model_path()
+
+
+def _load_word_decoder() -> models.Guarded:
+    import pocketsphinx
+
+    base = _model_dir()
+    config = pocketsphinx.Config(
+        hmm=os.path.join(base, "en-us", "en-us"),
+        dict=os.path.join(base, "en-us", "cmudict-en-us.dict"),
+        lm=None,
+        **_decoder_kwargs,
+    )
+    decoder = pocketsphinx.Decoder(config)
+    for phone in GARBAGE_PHONES:
+        decoder.add_word(_garbage_word(phone), phone, False)
+    return models.Guarded(model=decoder, lock=threading.Lock())
+
+
+def _load_phone_decoder() -> models.Guarded:
+    import pocketsphinx
+
+    base = _model_dir()
+    config = pocketsphinx.Config(
+        hmm=os.path.join(base, "en-us", "en-us"),
+        allphone=os.path.join(base, "en-us", "en-us-phone.lm.bin"),
+        lm=None,
+        lw=2.0,
+        **_decoder_kwargs,
+    )
+    return models.Guarded(model=pocketsphinx.Decoder(config), lock=threading.Lock())
+
+
+models.register("sphinx_words", _load_word_decoder)
+models.register("sphinx_phones", _load_phone_decoder)
+
+
+def _garbage_word(phone: str) -> str:
+    return f"+g{phone.lower()}+"
+
+
+def _is_garbage(word: str) -> bool:
+    return word.startswith("+g") and word.endswith("+")
+
+
+def _pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+
+
+def _decode(decoder, pcm: bytes) -> None:
+    decoder.start_utt()
+    decoder.process_raw(pcm, no_search=False, full_utt=True)
+    decoder.end_utt()
+
+
+def _grammar(decoder, words: list[Word]):
+    n = len(words)
+    transitions: list[tuple] = []
+    share = 1.0 / len(GARBAGE_PHONES)
+    for i, word in enumerate(words):
+        transitions.append((i, i + 1, 1 - P_OMIT - P_INSERT, word.key))
+        transitions.append((i, i + 1, P_OMIT))
+    for i in range(n + 1):
+        g = n + 1 + i  # garbage state attached to word boundary i
+        transitions.append((i, g, P_INSERT))
+        for phone in GARBAGE_PHONES:
+            transitions.append((g, g, 0.8 * share, _garbage_word(phone)))
+            transitions.append((g, i, 0.2 * share, _garbage_word(phone)))
+    return decoder.create_fsg("line", 0, n, transitions)
+
+
+def _ensure_words(decoder, words: list[Word]) -> None:
+    for word in words:
+        if decoder.lookup_word(word.key) is None:
+            decoder.add_word(word.key, " ".join(word.phones), True)
+
+
+_NON_WORDS = {"<s>", "</s>", "<sil>", "(NULL)", "[NOISE]", "[SPEECH]"}
+
+
+def _strip_alt(word: str) -> str:
+    """'the(2)' -> 'the': alternate pronunciations are the same word."""
+    return re.sub(r"\(\d+\)$", "", word)
+
+
+def align_words(samples: np.ndarray, words: list[Word]) -> Alignment:
+    pcm = _pcm(samples)
+    guarded = models.get("sphinx_words")
+    decoder = guarded.model
+    with guarded.lock:
+        _ensure_words(decoder, words)
+        decoder.add_fsg("line", _grammar(decoder, words))
+        decoder.activate_search("line")
+        _decode(decoder, pcm)
+        segments = [(_strip_alt(s.word), s.start_frame, s.end_frame) for s in (decoder.seg() or [])]
+        phone_entries = None
+        spoken = [w for w, _, _ in segments if w not in _NON_WORDS]
+        try:
+            # The FSG result cannot seed the state alignment directly (its epsilon
+            # arcs confuse it), so re-align the words it found as plain text.
+            decoder.set_align_text(" ".join(spoken))
+            _decode(decoder, pcm)
+            decoder.set_alignment()
+            _decode(decoder, pcm)
+            phone_entries = [
+                (_strip_alt(w.name), [(p.name, p.start, p.duration, p.score) for p in w])
+                for w in decoder.get_alignment()
+            ]
+        except (RuntimeError, TypeError):
+            phone_entries = None  # second pass can fail on odd audio: fall back to words
+    return _assemble(words, segments, phone_entries, len(samples))
+
+
+def _assemble(words, segments, phone_entries, n_samples) -> Alignment:
+    result = [AlignedWord(i, w.text, w.key, present=False) for i, w in enumerate(words)]
+    insertions: list[Insertion] = []
+    cursor = 0
+    spoken = [s for s in segments if s[0] != "(NULL)"]
+    phones_by_pos = {}
+    if phone_entries is not None:
+        # The alignment lists the same words as the hypothesis, in order.
+        spoken_alignment = [e for e in phone_entries if e[0] not in ("<s>", "</s>")]
+        non_sil = [e for e in spoken_alignment if e[0] != "<sil>"]
+        for pos, entry in enumerate(non_sil):
+            phones_by_pos[pos] = entry[1]
+    pos = 0
+    pending: Insertion | None = None
+    for word, start, end in spoken:
+        if word in ("<s>", "</s>", "<sil>") or word.startswith("["):
+            continue
+        if _is_garbage(word):
+            phone = word[2:-1].upper()
+            if pending and start * FRAME_SECONDS - pending.end <= 0.02:
+                pending.end = (end + 1) * FRAME_SECONDS
+                pending.phones.append(phone)
+            else:
+                pending = Insertion(start * FRAME_SECONDS, (end + 1) * FRAME_SECONDS, [phone])
+                insertions.append(pending)
+            pos += 1
+            continue
+        pending = None
+        while cursor < len(result) and result[cursor].key != word:
+            cursor += 1
+        if cursor == len(result):
+            pos += 1
+            continue
+        aligned = result[cursor]
+        aligned.present = True
+        aligned.start = start * FRAME_SECONDS
+        aligned.end = (end + 1) * FRAME_SECONDS
+        for name, pstart, pdur, score in phones_by_pos.get(pos, []):
+            aligned.phones.append(
+                Phone(name, pstart * FRAME_SECONDS, (pstart + pdur) * FRAME_SECONDS, score)
+            )
+        if aligned.phones:  # the state alignment's edges are sharper than the word pass
+            aligned.start, aligned.end = aligned.phones[0].start, aligned.phones[-1].end
+        cursor += 1
+        pos += 1
+    return Alignment(words=result, insertions=insertions)
+
+
+def phone_loop_scores(samples: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
+    """Per-frame acoustic score of the best free phone sequence, and that sequence."""
+    guarded = models.get("sphinx_phones")
+    with guarded.lock:
+        _decode(guarded.model, _pcm(samples))
+        segs = [(s.word, s.start_frame, s.end_frame, s.ascore) for s in guarded.model.seg()]
+    n_frames = max((e for _, _, e, _ in segs), default=0) + 1
+    per_frame = np.zeros(n_frames + 1, dtype=np.float64)
+    for _, start, end, ascore in segs:
+        # The Python API hands out ascore already exponentiated; back to raw units.
+        raw = math.log(max(ascore, 1e-300)) / math.log(1.0001)
+        per_frame[start : end + 1] = raw / (end - start + 1)
+    return per_frame, [(w, s, e) for w, s, e, _ in segs]
+
+
+def attach_gop(alignment: Alignment, loop_frames: np.ndarray) -> None:
+    """GOP per phone: aligned score minus phone-loop score over the same frames, per frame.
+
+    Both scores are already normalised by pocketsphinx to the best senone of each
+    frame, so the difference isolates "how much worse is the expected phone than the
+    best free phone sequence here", in nats per frame.
+    """
+    for word in alignment.words:
+        for phone in word.phones:
+            f0 = round(phone.start / FRAME_SECONDS)
+            f1 = max(f0 + 1, round(phone.end / FRAME_SECONDS))
+            loop = float(loop_frames[f0 : min(f1, len(loop_frames))].sum())
+            raw = phone.gop  # the aligned acoustic score was parked here by _assemble
+            phone.gop = (raw - loop) / (f1 - f0) * SCORE_TO_NATS

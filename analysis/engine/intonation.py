@@ -1,0 +1,130 @@
+"""Intonation: does the learner's melody follow the actor's?
+
+Both contours are in semitones relative to each speaker's own median pitch, so a
+low voice can match a high one. The learner's recording is mapped onto the actor's
+time axis with the forced alignment (word and phone boundaries of the same text are
+natural anchor points), which is cheaper and, for the same words, sharper than a DTW
+on spectral features. Songs are compared in absolute pitch instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .recording import RecordingAnalysis
+
+# RMS difference (semitones) at which the "closeness" half of the score has fallen to
+# 1/e: three semitones is a minor third, an obviously different melody.
+RMS_SCALE_ST = 3.0
+# Songs: within one semitone (octave-folded) is on the note; credit fades to zero at two.
+SONG_TOLERANCE_ST = 1.0
+MIN_VOICED_FRAMES = 15
+
+
+@dataclass
+class IntonationResult:
+    score: float
+    correlation: float | None
+    rms_semitones: float | None
+    coverage: float
+    ref_times: np.ndarray  # the common time axis (reference clock)
+    ref_curve: np.ndarray  # semitones (speech) or MIDI (song)
+    att_curve: np.ndarray
+    segments: list[dict] = field(default_factory=list)  # per word: where it went wrong
+
+
+def time_map(ref: RecordingAnalysis, att: RecordingAnalysis) -> tuple[np.ndarray, np.ndarray]:
+    """Anchor points (reference time, attempt time), monotonic, for np.interp."""
+    anchors: list[tuple[float, float]] = [
+        (ref.activity.onset, att.activity.onset),
+        (ref.activity.offset, att.activity.offset),
+    ]
+    by_index = {w.index: w for w in att.alignment.words if w.present}
+    for rw in ref.alignment.words:
+        aw = by_index.get(rw.index)
+        if not rw.present or aw is None:
+            continue
+        anchors += [(rw.start, aw.start), (rw.end, aw.end)]
+        if len(rw.phones) == len(aw.phones):
+            anchors += [(rp.start, ap.start) for rp, ap in zip(rw.phones, aw.phones, strict=True)]
+    anchors.sort()
+    kept: list[tuple[float, float]] = []
+    for r, a in anchors:  # drop anchors that would make time run backwards
+        if not kept or (r > kept[-1][0] and a > kept[-1][1]):
+            kept.append((r, a))
+    if len(kept) < 2:
+        kept = [(0.0, 0.0), (ref.duration, att.duration)]
+    return np.array([k[0] for k in kept]), np.array([k[1] for k in kept])
+
+
+def warp(ref_times: np.ndarray, anchors: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return np.interp(ref_times, anchors[0], anchors[1])
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 3 or np.std(a) < 1e-3 or np.std(b) < 1e-3:
+        return 0.0  # a flat line has no shape to follow
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _word_segments(ref, ref_times, diff, voiced_ref, kind):
+    segments = []
+    for w in ref.alignment.words:
+        if not w.present:
+            continue
+        m = (ref_times >= w.start) & (ref_times < w.end) & voiced_ref
+        d = diff[m & np.isfinite(diff)]
+        if m.sum() < 3:
+            continue
+        seg = {"index": w.index, "text": w.text, "start": w.start, "end": w.end}
+        if len(d) == 0:
+            seg["error"] = None
+        elif kind == "song":
+            seg["error"] = round(float(np.mean(np.abs(d))), 2)
+        else:
+            seg["error"] = round(float(np.sqrt(np.mean(d**2))), 2)
+        segments.append(seg)
+    return segments
+
+
+def score_intonation(ref: RecordingAnalysis, att: RecordingAnalysis, kind: str):
+    anchors = time_map(ref, att)
+    start, end = ref.activity.onset, ref.activity.offset
+    ref_times = np.arange(start, end, ref.pitch.hop)
+    att_times = warp(ref_times, anchors)
+    if kind == "song":
+        ref_curve = ref.pitch.at(ref_times, ref.pitch.midi())
+        att_curve = att.pitch.at(att_times, att.pitch.midi())
+    else:
+        ref_curve = ref.pitch.at(ref_times, ref.pitch.semitones())
+        att_curve = att.pitch.at(att_times, att.pitch.semitones())
+    voiced_ref = np.isfinite(ref_curve)
+    both = voiced_ref & np.isfinite(att_curve)
+    coverage = float(both.sum() / max(1, voiced_ref.sum()))
+    diff = att_curve - ref_curve
+    if kind == "song":
+        diff = (diff + 6.0) % 12.0 - 6.0  # octave-folded: singing an octave up is fine
+    segments = _word_segments(ref, ref_times, diff, voiced_ref, kind)
+    if both.sum() < MIN_VOICED_FRAMES:
+        return IntonationResult(
+            0.0, None, None, coverage, ref_times, ref_curve, att_curve, segments
+        )
+    if kind == "song":
+        credit = np.clip(2.0 - np.abs(diff[both]) / SONG_TOLERANCE_ST, 0.0, 1.0)
+        # Reference notes the learner did not voice at all earn nothing.
+        score = 100.0 * float(credit.sum()) / max(1, voiced_ref.sum())
+        rms = float(np.sqrt(np.mean(diff[both] ** 2)))
+        return IntonationResult(
+            round(score, 1), None, rms, coverage, ref_times, ref_curve, att_curve, segments
+        )
+    r = _correlation(ref_curve[both], att_curve[both])
+    d = diff[both]
+    rms = float(np.sqrt(np.mean((d - np.median(d)) ** 2)))
+    shape = 0.5 * max(0.0, r) + 0.5 * float(np.exp(-rms / RMS_SCALE_ST))
+    # Voicing the line only partly (whispering, cutting words) limits the score.
+    score = 100.0 * shape * min(1.0, coverage / 0.6)
+    return IntonationResult(
+        round(score, 1), r, rms, coverage, ref_times, ref_curve, att_curve, segments
+    )
