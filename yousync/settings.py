@@ -403,3 +403,11 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# --- Catalogue (scripts app): scene imports and learner pages ------------------------------
+# Scenes up to this long are imported inside the admin request; longer ones by a worker.
+SCENE_IMPORT_INLINE_MAX_SECONDS = env.float("SCENE_IMPORT_INLINE_MAX_SECONDS", default=60.0)
+SCENE_IMPORT_MAX_UPLOAD_MB = _positive_int("SCENE_IMPORT_MAX_UPLOAD_MB", 200)
+# Silence kept around each cue when its clip is cut from the scene.
+SCENE_IMPORT_CLIP_PAD_SECONDS = env.float("SCENE_IMPORT_CLIP_PAD_SECONDS", default=0.15)
+CATALOGUE_PAGE_SIZE = _positive_int("CATALOGUE_PAGE_SIZE", 12)

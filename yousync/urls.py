@@ -4,14 +4,17 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from scripts import views as catalogue_views
 from yousync import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", catalogue_views.catalogue, name="home"),
+    path("", include("scripts.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("ops/probe/<uuid:probe_id>", views.pipeline_probe_start, name="pipeline-probe"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("scripts.api.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

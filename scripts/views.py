@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from scripts import selectors
+from scripts.forms import CatalogueFilterForm
+from scripts.models import Script
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    scripts = selectors.script_list(**filters)
+    page = Paginator(scripts, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "scripts/catalogue.html",
+        {
+            "form": form,
+            "page": page,
+            "scripts": page.object_list,
+            "query": query.urlencode(),
+            "filtered": any(filters.values()),
+        },
+    )
+
+
+@require_GET
+def script_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Curators may look at a script before they publish it.
+    preview = request.user.is_authenticated and request.user.has_perm("scripts.change_script")
+    try:
+        script = selectors.script_detail(pk=pk, include_unpublished=preview)
+    except Script.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(
+        request, "scripts/script_detail.html", {"script": script, "lines": script.visible_lines}
+    )
