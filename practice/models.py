@@ -1,1 +1,145 @@
-from django.db import models  # noqa: F401
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AttemptStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Scoring")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+
+
+FINAL_STATUSES = (AttemptStatus.COMPLETED, AttemptStatus.FAILED)
+SCORE_FIELDS = ("pronunciation", "intonation", "timing", "emotion", "overall")
+
+
+class PracticeSession(models.Model):
+    """One sitting of a learner on a script: starts with an attempt, ends when idle."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    script = models.ForeignKey(
+        "scripts.Script", on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    started_at = models.DateTimeField(_("started"))
+    last_activity_at = models.DateTimeField(_("last activity"))
+
+    class Meta:
+        verbose_name = _("practice session")
+        verbose_name_plural = _("practice sessions")
+        ordering = ["-last_activity_at"]
+        indexes = [
+            models.Index(fields=["user", "script", "-last_activity_at"], name="session_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_activity_at__gte=models.F("started_at")),
+                name="session_activity_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.script} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Attempt(models.Model):
+    """A learner's recording of a line and, once scored, its result."""
+
+    job_id = models.UUIDField(_("job id"), default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    line = models.ForeignKey("scripts.Line", on_delete=models.CASCADE, related_name="attempts")
+    session = models.ForeignKey(
+        PracticeSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attempts",
+    )
+    recording = models.FileField(_("recording"), upload_to="attempts/%Y/%m/", max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    duration = models.FloatField(_("duration (s)"))
+    # A client-chosen key: a retried or double-clicked submit returns the first attempt.
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=32, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    tries = models.PositiveSmallIntegerField(
+        _("tries"), default=0, help_text=_("Times a worker started scoring it.")
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(_("error"), blank=True)
+
+    pronunciation = models.FloatField(null=True, blank=True)
+    intonation = models.FloatField(null=True, blank=True)
+    timing = models.FloatField(null=True, blank=True)
+    emotion = models.FloatField(null=True, blank=True)
+    overall = models.FloatField(null=True, blank=True)
+    detailed_feedback = models.JSONField(null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="attempt_user_recent"),
+            models.Index(fields=["user", "line", "-created_at"], name="attempt_user_line"),
+            models.Index(fields=["status", "updated_at"], name="attempt_status_age"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="attempt_idempotency_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="attempt_progress_max"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True})
+                    | Q(**{f"{name}__gte": 0, f"{name}__lte": 100}),
+                    name=f"attempt_{name}_0_100",
+                )
+                for name in SCORE_FIELDS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    line = models.ForeignKey("scripts.Line", on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bookmark")
+        verbose_name_plural = _("bookmarks")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "line"], name="bookmark_user_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.line_id}"

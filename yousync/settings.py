@@ -162,6 +162,7 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "analysis.middleware.WorkerLifecycle",
 ]
 if REDIS_URL:
     DRAMATIQ_BROKER = {
@@ -400,9 +401,23 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=_positive_int("JWT_REFRESH_TOKEN_DAYS", 30)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# --- Practice and scoring --------------------------------------------------------------------
+MAX_UPLOAD_BYTES = _positive_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+MIN_RECORDING_SECONDS = env.float("MIN_RECORDING_SECONDS", default=0.3)
+MAX_RECORDING_SECONDS = _positive_int("MAX_RECORDING_SECONDS", 30)
+# A sitting on a script ends after this long without an attempt.
+SESSION_IDLE_MINUTES = _positive_int("SESSION_IDLE_MINUTES", 30)
+SCORING_TIME_LIMIT_SECONDS = _positive_int("SCORING_TIME_LIMIT_SECONDS", 120)
+SCORING_MAX_RETRIES = env.int("SCORING_MAX_RETRIES", default=3)
+# Attempts queued/running without news for this long are requeued, then failed.
+ATTEMPT_STALE_SECONDS = _positive_int("ATTEMPT_STALE_SECONDS", 180)
+ATTEMPT_MAX_TRIES = _positive_int("ATTEMPT_MAX_TRIES", 3)
+REAPER_INTERVAL_SECONDS = _positive_int("REAPER_INTERVAL_SECONDS", 60)
+# Warm-up and reaper threads in worker processes (off in unit tests, which call them).
+WORKER_LIFECYCLE = env_bool("WORKER_LIFECYCLE", True)
 
 # --- Catalogue (scripts app): scene imports and learner pages ------------------------------
 # Scenes up to this long are imported inside the admin request; longer ones by a worker.

@@ -53,7 +53,8 @@ def child_env(*, embedded: bool = False, **extra: str) -> dict[str, str]:
             env.pop(name, None)
     else:
         env["DATABASE_URL"] = database_url_for_children()
-    env.update({"PYTHONUNBUFFERED": "1", **extra})
+    # Real worker processes warm their models and run the reaper, as in production.
+    env.update({"PYTHONUNBUFFERED": "1", "WORKER_LIFECYCLE": "true", **extra})
     return env
 
 

@@ -1,0 +1,203 @@
+"""Writes on the practice side: attempts, sessions, bookmarks."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
+from practice.progress import publish_attempt
+from practice.uploads import check_recording
+
+logger = logging.getLogger(__name__)
+
+
+def _publish_on_commit(attempt: Attempt) -> None:
+    transaction.on_commit(lambda: publish_attempt(attempt))
+
+
+def practice_session_touch(*, user, script, now=None) -> PracticeSession:
+    """The learner's current sitting on this script; a new one after SESSION_IDLE_MINUTES."""
+    now = now or timezone.now()
+    idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    session = (
+        PracticeSession.objects.select_for_update()
+        .filter(user=user, script=script, last_activity_at__gte=now - idle)
+        .order_by("-last_activity_at")
+        .first()
+    )
+    if session is None:
+        return PracticeSession.objects.create(
+            user=user, script=script, started_at=now, last_activity_at=now
+        )
+    session.last_activity_at = max(session.last_activity_at, now)
+    session.save(update_fields=["last_activity_at"])
+    return session
+
+
+def attempt_create(*, user, line, upload, idempotency_key: str = "") -> tuple[Attempt, bool]:
+    """Validate and store a recording, queue it for scoring; (attempt, created).
+
+    A repeated `idempotency_key` from the same learner returns the first attempt.
+    Raises RecordingRejected for uploads that cannot be scored.
+    """
+    from analysis.tasks import score_attempt
+
+    idempotency_key = (idempotency_key or "")[:64]
+    if idempotency_key:
+        existing = Attempt.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    checked = check_recording(upload)
+    try:
+        with transaction.atomic():
+            session = practice_session_touch(user=user, script=line.script)
+            attempt = Attempt(
+                user=user,
+                line=line,
+                session=session,
+                content_type=checked.content_type,
+                size_bytes=checked.size_bytes,
+                duration=checked.duration,
+                idempotency_key=idempotency_key,
+            )
+            attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
+            attempt.save()
+            transaction.on_commit(lambda: score_attempt.send(attempt.id))
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # Two submits raced with one key: the other one won.
+        return Attempt.objects.get(user=user, idempotency_key=idempotency_key), False
+    return attempt, True
+
+
+def attempt_start(*, attempt_id: int) -> Attempt | None:
+    """Claim an attempt for scoring; None when gone or already finished."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .select_related("line", "line__script")
+            .filter(id=attempt_id)
+            .first()
+        )
+        if attempt is None or attempt.status in FINAL_STATUSES:
+            return None
+        attempt.status = AttemptStatus.RUNNING
+        attempt.stage = "decode"
+        attempt.progress = max(attempt.progress, 1)
+        attempt.tries += 1
+        attempt.started_at = timezone.now()
+        attempt.save(
+            update_fields=["status", "stage", "progress", "tries", "started_at", "updated_at"]
+        )
+        _publish_on_commit(attempt)
+    return attempt
+
+
+def attempt_report_progress(*, attempt: Attempt, stage: str, progress: int) -> None:
+    attempt.stage = stage
+    attempt.progress = max(0, min(99, progress))
+    Attempt.objects.filter(id=attempt.id, status=AttemptStatus.RUNNING).update(
+        stage=attempt.stage, progress=attempt.progress, updated_at=timezone.now()
+    )
+    publish_attempt(attempt)
+
+
+def attempt_finish(*, attempt: Attempt, assessment) -> Attempt:
+    """Store the engine's scores and feedback; the attempt is completed."""
+    with transaction.atomic():
+        attempt.pronunciation = assessment.pronunciation
+        attempt.intonation = assessment.intonation
+        attempt.timing = assessment.timing
+        attempt.emotion = assessment.emotion
+        attempt.overall = assessment.overall
+        attempt.detailed_feedback = {
+            **assessment.detailed_feedback,
+            "warnings": assessment.warnings,
+            "stage_seconds": assessment.stage_seconds,
+        }
+        attempt.status = AttemptStatus.COMPLETED
+        attempt.stage = "done"
+        attempt.progress = 100
+        attempt.error_code = attempt.error_message = ""
+        attempt.finished_at = timezone.now()
+        attempt.save()
+        _publish_on_commit(attempt)
+    return attempt
+
+
+def attempt_fail(*, attempt: Attempt, code: str, message: str) -> Attempt:
+    """End an attempt with a message the learner understands."""
+    with transaction.atomic():
+        attempt.status = AttemptStatus.FAILED
+        attempt.error_code = code[:64]
+        attempt.error_message = message
+        attempt.finished_at = timezone.now()
+        attempt.save(
+            update_fields=["status", "error_code", "error_message", "finished_at", "updated_at"]
+        )
+        _publish_on_commit(attempt)
+    return attempt
+
+
+def attempt_requeue(*, attempt: Attempt) -> Attempt:
+    """Send an attempt back to the queue (staff re-run, or the reaper)."""
+    from analysis.tasks import score_attempt
+
+    with transaction.atomic():
+        attempt.status = AttemptStatus.QUEUED
+        attempt.stage = ""
+        attempt.progress = 0
+        attempt.error_code = attempt.error_message = ""
+        attempt.finished_at = None
+        attempt.save()
+        _publish_on_commit(attempt)
+        transaction.on_commit(lambda: score_attempt.send(attempt.id))
+    return attempt
+
+
+STALE_MESSAGE = "Scoring took too long. Please try again."
+
+
+def attempts_reap(*, now=None) -> dict[str, int]:
+    """Requeue attempts stuck in queued/running past ATTEMPT_STALE_SECONDS; fail those
+    already tried ATTEMPT_MAX_TRIES times. A worker killed mid-job never strands one."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ATTEMPT_STALE_SECONDS)
+    counts = {"requeued": 0, "failed": 0}
+    stale_ids = list(
+        Attempt.objects.filter(
+            status__in=[AttemptStatus.QUEUED, AttemptStatus.RUNNING], updated_at__lt=cutoff
+        ).values_list("id", flat=True)[:500]
+    )
+    for attempt_id in stale_ids:
+        with transaction.atomic():
+            attempt = (
+                Attempt.objects.select_for_update(skip_locked=True)
+                .filter(id=attempt_id, updated_at__lt=cutoff)
+                .exclude(status__in=FINAL_STATUSES)
+                .first()
+            )
+            if attempt is None:
+                continue
+            if attempt.tries >= settings.ATTEMPT_MAX_TRIES:
+                attempt_fail(attempt=attempt, code="stalled", message=STALE_MESSAGE)
+                counts["failed"] += 1
+            else:
+                attempt_requeue(attempt=attempt)
+                counts["requeued"] += 1
+    if any(counts.values()):
+        logger.warning("reaped stale attempts", extra=counts)
+    return counts
+
+
+def bookmark_toggle(*, user, line) -> bool:
+    """Add the bookmark, or remove it when present; True when the line is now bookmarked."""
+    deleted, _ = Bookmark.objects.filter(user=user, line=line).delete()
+    if deleted:
+        return False
+    Bookmark.objects.get_or_create(user=user, line=line)
+    return True
