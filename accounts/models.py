@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +30,38 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class NativeLanguage(models.TextChoices):
+    KOREAN = "ko", _("Korean")
+    ENGLISH = "en", _("English")
+    JAPANESE = "ja", _("Japanese")
+    CHINESE = "zh", _("Chinese")
+    SPANISH = "es", _("Spanish")
+    FRENCH = "fr", _("French")
+    GERMAN = "de", _("German")
+    VIETNAMESE = "vi", _("Vietnamese")
+    OTHER = "other", _("Another language")
+
+
+DAILY_GOAL_MAX_MINUTES = 240
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A learner, curator or operator; signs in with an email address."""
 
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    native_language = models.CharField(
+        _("native language"), max_length=8, choices=NativeLanguage.choices, blank=True
+    )
+    # Empty: follow the browser's language.
+    ui_language = models.CharField(
+        _("interface language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    daily_goal_minutes = models.PositiveSmallIntegerField(
+        _("daily goal (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(DAILY_GOAL_MAX_MINUTES)],
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from scripts import views as catalogue_views
 from yousync import views
 
@@ -13,7 +14,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("ops/probe/<uuid:probe_id>", views.pipeline_probe_start, name="pipeline-probe"),
+    # Before Django's i18n URLs: also saves the choice on a signed-in learner's profile.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/", include("accounts.api.urls")),
     path("api/", include("scripts.api.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

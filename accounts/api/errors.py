@@ -1,0 +1,42 @@
+"""One error shape for the whole API: {"detail": str, "code": str} (+ "errors" per field)."""
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _first_message(errors: Any) -> tuple[str, str]:
+    """The first (message, code) in DRF's nested error structure."""
+    if isinstance(errors, dict):
+        for value in errors.values():
+            return _first_message(value)
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    if isinstance(errors, exceptions.ErrorDetail):
+        return str(errors), errors.code or "invalid"
+    return str(errors), "invalid"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        detail, code = _first_message(data)
+        body: dict[str, Any] = {"detail": detail, "code": code}
+        if isinstance(data, dict):
+            body["errors"] = data
+        response.data = body
+        return response
+    if isinstance(data, dict) and "detail" in data:
+        detail = data["detail"]
+        code = data.get("code") or getattr(detail, "code", None)
+        if not code and isinstance(exc, exceptions.APIException):
+            code = exc.default_code
+        response.data = {"detail": str(detail), "code": str(code or "error")}
+        if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+            response.data["retry_after"] = getattr(exc, "wait", None)
+    return response

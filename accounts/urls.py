@@ -1,0 +1,8 @@
+from django.urls import path
+
+from accounts import views
+
+# Names follow allauth's ("account_login", "account_email", ...).
+urlpatterns = [
+    path("profile/", views.account_profile, name="account_profile"),
+]

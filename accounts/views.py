@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from accounts import selectors, services
+from accounts.forms import ProfileForm
+from accounts.language import set_language_cookie
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    language_before = user.ui_language
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(
+            user=user, data={name: form.cleaned_data[name] for name in form.fields}
+        )
+        response = redirect("account_profile")
+        if user.ui_language and user.ui_language != language_before:
+            translation.activate(user.ui_language)
+            set_language_cookie(response, user.ui_language)
+        messages.success(request, _("Your profile is saved."))
+        return response
+    context = {"form": form, "has_google": selectors.user_has_google(user=user)}
+    return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language; for a signed-in learner the choice also goes on the profile."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    # Django sets the cookie only for a language the site offers.
+    accepted = settings.LANGUAGE_COOKIE_NAME in response.cookies
+    if request.user.is_authenticated and accepted and language != request.user.ui_language:
+        services.user_update_profile(user=request.user, data={"ui_language": language})
+    return response
