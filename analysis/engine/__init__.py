@@ -88,7 +88,6 @@ class _Stages:
             self.progress(name, STAGES[name])
 
     def finish(self) -> dict[str, float]:
-        self("feedback") if self._current != "feedback" else None
         now = time.perf_counter()
         self.seconds["feedback"] = self.seconds.get("feedback", 0.0) + now - self._since
         self._current = None
@@ -143,10 +142,8 @@ def assess(
         ref = _analyse_reference(reference, words, kind, None)
     else:
         raise ValueError("need the reference audio or its cached analysis for this text")
-    att = analyse(decoded, words, kind, stages)
-    stages("pronunciation")
+    att = analyse(decoded, words, kind, stages)  # reports up to "intonation"
     pron = score_pronunciation(att.alignment)
-    stages("intonation")
     inton = score_intonation(ref, att, "song" if kind == "song" else "speech")
     stages("timing")
     timing = score_timing(ref, att)

@@ -59,13 +59,19 @@ SCORE_TO_NATS = math.log(1.0001) * 1024
 
 _decoder_kwargs = {
     "loglevel": "FATAL",
-    "beam": 1e-60,
-    "wbeam": 1e-50,
-    "pbeam": 1e-60,
+    # Wide beams: with the strong grammar weight below, a narrow beam can prune the
+    # right path after a run of omitted words and leave no hypothesis at all.
+    "beam": 1e-200,
+    "wbeam": 1e-200,
+    "pbeam": 1e-200,
     # bestpath on would rebuild the result from a lattice and can give a phone
     # fewer frames than its HMM has states, which breaks the second pass.
     "bestpath": False,
 }
+# Grammar weight. At pocketsphinx's default (6.5) the omission/insertion priors are
+# negligible next to acoustic scores, and synthetic or accented speech falls into the
+# garbage loop; 30 makes "skip a word" and "extra phones" cost what the priors say.
+WORD_PASS_LW = 30.0
 
 
 @dataclass
@@ -155,6 +161,7 @@ def _load_word_decoder() -> models.Guarded:
         hmm=os.path.join(base, "en-us", "en-us"),
         dict=os.path.join(base, "en-us", "cmudict-en-us.dict"),
         lm=None,
+        lw=WORD_PASS_LW,
         **_decoder_kwargs,
     )
     decoder = pocketsphinx.Decoder(config)

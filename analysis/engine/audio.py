@@ -37,15 +37,14 @@ def _read_bytes(source: AudioSource) -> bytes:
     return source.read()
 
 
-def _decode_soundfile(data: bytes) -> np.ndarray | None:
+def _decode_soundfile(data: bytes) -> tuple[np.ndarray, int] | None:
     import soundfile as sf
 
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except Exception:  # noqa: BLE001 - any failure means 'not a soundfile format'
         return None
-    mono = samples.mean(axis=1)
-    return _resample(mono, rate)
+    return samples.mean(axis=1), rate
 
 
 def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -56,7 +55,7 @@ def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
     return soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
 
 
-def _decode_av(data: bytes) -> np.ndarray:
+def _decode_av(data: bytes) -> tuple[np.ndarray, int]:
     import av
 
     try:
@@ -67,7 +66,9 @@ def _decode_av(data: bytes) -> np.ndarray:
         if not container.streams.audio:
             raise UndecodableAudioError("no audio stream")
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Keep the native rate here: clipping is only visible before resampling.
+        rate = stream.codec_context.sample_rate or stream.rate or SAMPLE_RATE
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[np.ndarray] = []
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
@@ -82,7 +83,7 @@ def _decode_av(data: bytes) -> np.ndarray:
         container.close()
     if not chunks:
         raise UndecodableAudioError("no audio frames")
-    return np.concatenate(chunks).astype(np.float32)
+    return np.concatenate(chunks).astype(np.float32), rate
 
 
 def frame_db(samples: np.ndarray, hop: int = 160, win: int = 400) -> np.ndarray:
@@ -137,11 +138,12 @@ def decode(source: AudioSource, max_seconds: float | None = None) -> Audio:
     if not data:
         raise UndecodableAudioError("empty file")
     # soundfile handles wav/flac/ogg quickly; PyAV handles everything browsers send.
-    samples = _decode_soundfile(data)
-    if samples is None:
-        samples = _decode_av(data)
-    if not np.all(np.isfinite(samples)):
+    decoded = _decode_soundfile(data) or _decode_av(data)
+    native, rate = decoded
+    if not np.all(np.isfinite(native)):
         raise UndecodableAudioError("audio contains invalid values")
+    clipped = detect_clipping(native)
+    samples = _resample(native, rate)
     duration = len(samples) / SAMPLE_RATE
     if duration < 0.05:
         raise UndecodableAudioError("audio is empty")
@@ -149,6 +151,5 @@ def decode(source: AudioSource, max_seconds: float | None = None) -> Audio:
         raise TooLongError(
             f"{duration:.1f} s > {limit:.1f} s", duration_seconds=duration, limit_seconds=limit
         )
-    clipped = detect_clipping(samples)
     normalised, gain = normalise_loudness(samples)
     return Audio(samples=normalised, duration=duration, clipped=clipped, gain_db=gain)

@@ -74,8 +74,20 @@ def _words(ref, att, pron: PronunciationResult) -> list[dict]:
                 "phones": phones,
             }
         )
-    out.sort(key=lambda w: w["start"] if w["start"] is not None else 1e9)
-    return out
+    # Reading order: expected words by position, each insertion before the first
+    # spoken word that follows it.
+    expected = [w for w in out if w["status"] != "inserted"]
+    for ins in (w for w in out if w["status"] == "inserted"):
+        at = next(
+            (
+                i
+                for i, w in enumerate(expected)
+                if w["start"] is not None and w["start"] >= ins["end"]
+            ),
+            len(expected),
+        )
+        expected.insert(at, ins)
+    return expected
 
 
 def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:

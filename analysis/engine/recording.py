@@ -64,6 +64,7 @@ def analyse(
     activity = vad.detect_speech(decoded.samples)
     stage("alignment")
     alignment = align.align_words(decoded.samples, words)
+    stage("pronunciation")
     loop_frames, _ = align.phone_loop_scores(decoded.samples)
     align.attach_gop(alignment, loop_frames)
     stage("intonation")

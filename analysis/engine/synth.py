@@ -1,0 +1,118 @@
+"""Synthetic speech with known answers, for tests and the benchmark.
+
+espeak-ng reads the text (several voices, rates and pitches); Praat, through
+parselmouth, re-synthesises the pitch to flatten or invert the melody while keeping
+the words and timing. Nothing here is used when scoring real takes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .audio import SAMPLE_RATE
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def flite_available() -> bool:
+    return shutil.which("flite") is not None
+
+
+def speak(
+    text: str, voice: str = "en-us", rate: int = 160, pitch: int = 50, engine: str = "espeak"
+) -> np.ndarray:
+    """Mono float32 at 16 kHz. engine 'flite' uses its voice names (slt, rms, awb, kal16)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "speech.wav"
+        if engine == "flite":
+            subprocess.run(
+                [
+                    "flite",
+                    "-voice",
+                    voice,
+                    "--setf",
+                    f"duration_stretch={160 / rate:.3f}",
+                    "-t",
+                    text,
+                    "-o",
+                    str(out),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        else:
+            subprocess.run(
+                ["espeak-ng", "-v", voice, "-s", str(rate), "-p", str(pitch), "-w", str(out), text],
+                check=True,
+                capture_output=True,
+            )
+        samples, rate_hz = sf.read(out, dtype="float32")
+    import soxr
+
+    if samples.ndim > 1:
+        samples = samples.mean(axis=1)
+    return soxr.resample(samples, rate_hz, SAMPLE_RATE).astype(np.float32)
+
+
+def pad(samples: np.ndarray, before: float = 0.3, after: float = 0.3) -> np.ndarray:
+    return np.concatenate(
+        [
+            np.zeros(int(before * SAMPLE_RATE), np.float32),
+            samples,
+            np.zeros(int(after * SAMPLE_RATE), np.float32),
+        ]
+    )
+
+
+def _manipulate(samples: np.ndarray, formula: str) -> np.ndarray:
+    import parselmouth
+    from parselmouth.praat import call
+
+    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=SAMPLE_RATE)
+    manipulation = call(sound, "To Manipulation", 0.01, 60, 600)
+    tier = call(manipulation, "Extract pitch tier")
+    pitch = sound.to_pitch_ac(time_step=0.01, pitch_floor=60, pitch_ceiling=600)
+    f0 = pitch.selected_array["frequency"]
+    median = float(np.median(f0[f0 > 0])) if np.any(f0 > 0) else 120.0
+    call(tier, "Formula", formula.replace("MEDIAN", f"{median:.3f}"))
+    call([tier, manipulation], "Replace pitch tier")
+    out = call(manipulation, "Get resynthesis (overlap-add)")
+    return np.asarray(out.values[0], dtype=np.float32)
+
+
+def flatten_pitch(samples: np.ndarray) -> np.ndarray:
+    """Monotone: every pitch point set to the speaker's median."""
+    return _manipulate(samples, "MEDIAN")
+
+
+def invert_pitch(samples: np.ndarray) -> np.ndarray:
+    """Mirror the melody around the median (in log frequency): rises become falls."""
+    return _manipulate(samples, "MEDIAN * MEDIAN / self")
+
+
+def exaggerate_pitch(samples: np.ndarray, factor: float = 2.0) -> np.ndarray:
+    """Stretch pitch excursions around the median (in semitones) by ``factor``."""
+    return _manipulate(samples, f"MEDIAN * (self / MEDIAN) ^ {factor}")
+
+
+def add_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    power = float(np.mean(samples**2))
+    noise = rng.standard_normal(len(samples)) * np.sqrt(power / 10 ** (snr_db / 10))
+    return (samples + noise).astype(np.float32)
+
+
+def to_wav_bytes(samples: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, samples, SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
