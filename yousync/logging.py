@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 # Attributes every LogRecord has; anything else was passed through `extra=`.
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 class RequestIdFilter(logging.Filter):
