@@ -1,0 +1,59 @@
+import pytest
+from django.urls import reverse
+
+from practice.models import Attempt, AttemptStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failed_attempt(learner, line):
+    attempt = Attempt.objects.create(
+        user=learner,
+        line=line,
+        content_type="audio/wav",
+        size_bytes=10,
+        duration=2.0,
+        status=AttemptStatus.FAILED,
+        error_code="stalled",
+        error_message="Scoring took too long.",
+    )
+    attempt.recording.name = f"attempts/{attempt.job_id}.wav"
+    attempt.save()
+    return attempt
+
+
+def test_attempts_monitor_filters_by_status_and_links_the_recording(admin_client, failed_attempt):
+    url = reverse("admin:practice_attempt_changelist")
+
+    failed = admin_client.get(url, {"status__exact": "failed"})
+    completed = admin_client.get(url, {"status__exact": "completed"})
+
+    assert str(failed_attempt.job_id) in failed.text
+    assert f"attempts/{failed_attempt.job_id}.wav" in failed.text
+    assert str(failed_attempt.job_id) not in completed.text
+
+
+def test_attempts_monitor_rerun_queues_the_attempt_again(
+    admin_client, failed_attempt, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:practice_attempt_changelist")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = admin_client.post(
+            url, {"action": "rerun", "_selected_action": [failed_attempt.id]}, follow=True
+        )
+
+    failed_attempt.refresh_from_db()
+    assert failed_attempt.status == AttemptStatus.QUEUED
+    assert failed_attempt.error_message == ""
+    assert "1 attempt queued again." in response.text
+
+
+def test_attempts_monitor_is_refused_to_learners(client, learner):
+    client.force_login(learner)
+
+    response = client.get(reverse("admin:practice_attempt_changelist"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
