@@ -8,6 +8,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
+from django.utils import translation
 
 WEB_CLIENT_ID = "web-client.apps.googleusercontent.com"
 IOS_CLIENT_ID = "ios-client.apps.googleusercontent.com"
@@ -26,6 +27,14 @@ def rsa_key(index: int = 0):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    # A Korean request leaves Korean active in the thread; don't let it reach other tests.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
