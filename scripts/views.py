@@ -2,11 +2,19 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from scripts import selectors
 from scripts.forms import CatalogueFilterForm
-from scripts.models import Script
+from scripts.models import Kind, Script
+
+KIND_HEADINGS = {
+    Kind.MOVIE: _("Movies"),
+    Kind.DRAMA: _("Dramas"),
+    Kind.ANIMATION: _("Animations"),
+    Kind.SONG: _("Songs"),
+}
 
 
 @require_GET
@@ -26,6 +34,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "scripts": page.object_list,
             "query": query.urlencode(),
             "filtered": any(filters.values()),
+            "heading": KIND_HEADINGS.get(filters.get("kind")),
         },
     )
 
