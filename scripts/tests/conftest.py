@@ -6,9 +6,15 @@ from scripts.tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Each test writes its files to its own folder (on S3 runs, to the test bucket)."""
-    if not django_settings.AWS_STORAGE_BUCKET_NAME:
+def _media_in_tmp(request, settings, tmp_path):
+    """Each test writes its files to its own folder (on S3 runs, to the test bucket).
+
+    Browser tests keep the configured folder: the live server's /media/ view was bound
+    to it when the URLs were loaded.
+    """
+    if not django_settings.AWS_STORAGE_BUCKET_NAME and not request.node.get_closest_marker(
+        "browser"
+    ):
         settings.MEDIA_ROOT = tmp_path / "media"
 
 

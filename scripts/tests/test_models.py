@@ -56,7 +56,7 @@ def test_script_import_key_is_unique_when_set():
 
     assert _violates(lambda: ScriptFactory(import_key="demo-a"))
     assert not _violates(lambda: ScriptFactory(import_key=""))
-    assert Script.objects.filter(import_key="").count() == 2
+    assert Script.objects.filter(import_key="demo-a").count() == 1
 
 
 def test_line_str_shows_position_and_text():
