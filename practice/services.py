@@ -37,7 +37,9 @@ def practice_session_touch(*, user, script, now=None) -> PracticeSession:
     return session
 
 
-def attempt_create(*, user, line, upload, idempotency_key: str = "") -> tuple[Attempt, bool]:
+def attempt_create(
+    *, user, line, upload, idempotency_key: str = "", job_id=None
+) -> tuple[Attempt, bool]:
     """Validate and store a recording, queue it for scoring; (attempt, created).
 
     A repeated `idempotency_key` from the same learner returns the first attempt.
@@ -63,6 +65,8 @@ def attempt_create(*, user, line, upload, idempotency_key: str = "") -> tuple[At
                 duration=checked.duration,
                 idempotency_key=idempotency_key,
             )
+            if job_id is not None:  # reserved by a direct-upload offer
+                attempt.job_id = job_id
             attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
             attempt.save()
             transaction.on_commit(lambda: score_attempt.send(attempt.id))

@@ -11,6 +11,7 @@ from yousync import views
 urlpatterns = [
     path("", catalogue_views.catalogue, name="home"),
     path("", include("scripts.urls")),
+    path("", include("practice.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("ops/probe/<uuid:probe_id>", views.pipeline_probe_start, name="pipeline-probe"),

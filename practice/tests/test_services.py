@@ -20,9 +20,7 @@ def stub_broker():
 
 
 def queued_messages(broker) -> list:
-    return [
-        dramatiq.Message.decode(raw) for q in broker.queues.values() for raw in list(q.queue)
-    ]
+    return [dramatiq.Message.decode(raw) for q in broker.queues.values() for raw in list(q.queue)]
 
 
 def test_attempt_create_stores_the_recording_and_queues_scoring_after_commit(

@@ -1,0 +1,66 @@
+// Following an attempt while it is scored, and showing its result.
+// The server sends the current state first, then every change, then closes.
+
+const STAGE_LABELS = (() => {
+  const node = document.getElementById("stage-labels");
+  return node ? JSON.parse(node.textContent) : {};
+})();
+
+export function stageLabel(stage) {
+  return STAGE_LABELS[stage] || STAGE_LABELS.scoring || stage;
+}
+
+export function followAttempt(jobId, { onState, onFinal }) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  let finished = false;
+  let pollTimer = null;
+
+  const finish = (state) => {
+    if (finished) return;
+    finished = true;
+    if (pollTimer) clearInterval(pollTimer);
+    onFinal(state);
+  };
+
+  // If the socket drops before the end, fall back to asking the server.
+  const poll = () => {
+    if (pollTimer || finished) return;
+    pollTimer = setInterval(async () => {
+      const response = await fetch(`/attempts/${jobId}/?fragment=1`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const html = await response.text();
+      const status = /data-status="(\w+)"/.exec(html)?.[1];
+      if (status === "completed" || status === "failed") finish({ status, job_id: jobId });
+    }, 2000);
+  };
+
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/attempts/${jobId}/`);
+  socket.addEventListener("message", (event) => {
+    const state = JSON.parse(event.data);
+    onState(state);
+    if (state.status === "completed" || state.status === "failed") finish(state);
+  });
+  socket.addEventListener("close", () => { if (!finished) poll(); });
+  socket.addEventListener("error", () => { if (!finished) poll(); });
+  return socket;
+}
+
+export async function showResult(slot, jobId) {
+  const response = await fetch(`/attempts/${jobId}/?fragment=1`, { credentials: "same-origin" });
+  slot.innerHTML = await response.text();
+  wirePlayBoth(slot);
+  slot.scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+export function wirePlayBoth(root) {
+  const button = root.querySelector("[data-play-both]");
+  const reference = root.querySelector("#result-reference");
+  const take = root.querySelector("#result-take");
+  if (!button || !reference || !take) return;
+  button.addEventListener("click", () => {
+    take.pause();
+    reference.currentTime = 0;
+    reference.play();
+    reference.addEventListener("ended", () => { take.currentTime = 0; take.play(); }, { once: true });
+  });
+}

@@ -1,0 +1,105 @@
+"""Result rendering helpers: the pitch chart as inline SVG, score colours, tips."""
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WIDTH, HEIGHT, PAD_X, PAD_TOP, PAD_BOTTOM = 640, 220, 36, 12, 34
+
+
+def _segments(times: list, values: list, sx, sy) -> list[str]:
+    """Polyline point lists, broken where the voice is silent (None)."""
+    out, current = [], []
+    for t, v in zip(times, values, strict=False):
+        if t is None or v is None:
+            if len(current) > 1:
+                out.append(" ".join(current))
+            current = []
+            continue
+        current.append(f"{sx(t):.1f},{sy(v):.1f}")
+    if len(current) > 1:
+        out.append(" ".join(current))
+    return out
+
+
+@register.simple_tag
+def pitch_chart(feedback: dict | None) -> str:
+    """Reference and learner pitch on the reference's clock, with the words underneath."""
+    pitch = (feedback or {}).get("pitch") or {}
+    times = pitch.get("times") or []
+    ref, att = pitch.get("reference") or [], pitch.get("attempt") or []
+    values = [v for v in (*ref, *att) if v is not None]
+    if len(times) < 2 or not values:
+        return mark_safe(f'<p class="chart-empty">{escape(_("No pitch to show."))}</p>')  # noqa: S308
+    t0, t1 = times[0], times[-1] if times[-1] > times[0] else times[0] + 1
+    lo, hi = min(values), max(values)
+    if hi - lo < 4:
+        mid = (hi + lo) / 2
+        lo, hi = mid - 2, mid + 2
+
+    def sx(t):
+        return PAD_X + (t - t0) / (t1 - t0) * (WIDTH - 2 * PAD_X)
+
+    def sy(v):
+        return PAD_TOP + (hi - v) / (hi - lo) * (HEIGHT - PAD_TOP - PAD_BOTTOM)
+
+    unit = _("semitones") if pitch.get("unit") == "semitones" else _("note (MIDI)")
+    parts = [
+        f'<svg class="pitch-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(_("Pitch: the actor and you"))}">',
+        f'<text class="axis" x="4" y="{PAD_TOP + 8}">{escape(unit)}</text>',
+    ]
+    baseline = HEIGHT - PAD_BOTTOM
+    parts.append(
+        f'<line class="axis-line" x1="{PAD_X}" y1="{baseline}" x2="{WIDTH - PAD_X}" '
+        f'y2="{baseline}"/>'
+    )
+    for word in (feedback or {}).get("words") or []:
+        start = word.get("ref_start")
+        if start is None or not (t0 <= start <= t1):
+            continue
+        x = sx(start)
+        parts.append(
+            f'<line class="word-tick" x1="{x:.1f}" y1="{PAD_TOP}" x2="{x:.1f}" y2="{baseline}"/>'
+            f'<text class="word-label status-{escape(word.get("status", ""))}" x="{x + 2:.1f}" '
+            f'y="{HEIGHT - 12}">{escape(word.get("text", ""))}</text>'
+        )
+    for css, series in (("reference", ref), ("attempt", att)):
+        for points in _segments(times, series, sx, sy):
+            parts.append(f'<polyline class="curve {css}" points="{points}"/>')
+    parts.append("</svg>")
+    # Every text that reaches the markup went through escape(); numbers are formatted.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+@register.filter
+def score_band(score) -> str:
+    """A CSS class for a 0-100 score: good, fair or weak."""
+    if score is None or score == "":
+        return "none"
+    return "good" if score >= 80 else "fair" if score >= 60 else "weak"
+
+
+@register.filter
+def in_ui_language(tip: dict) -> str:
+    """A tip ({"en", "ko"}) in the learner's interface language."""
+    lang = (get_language() or "en")[:2]
+    return tip.get(lang) or tip.get("en", "")
+
+
+@register.filter
+def signed_seconds(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.2f} s"
+
+
+@register.filter
+def percent_delta(ratio) -> str:
+    if not ratio:
+        return "—"
+    return f"{(ratio - 1) * 100:+.0f}%"
