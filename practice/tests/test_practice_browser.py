@@ -1,0 +1,118 @@
+"""A learner records a line in Chromium (fake microphone fed from a WAV) and sees the score.
+
+The site runs as `manage.py serve` in a separate process (ASGI: HTTP + WebSocket, with
+the in-process worker) on its own SQLite file, exactly as `make run` serves it.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from django.conf import settings
+
+from practice.tests.conftest import espeak_wav
+from yousync.testing import child_env
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+EMAIL, PASSWORD = "dubber@example.com", "a-long-password-9"
+
+
+def with_leading_silence(wav: bytes, seconds: float) -> bytes:
+    samples, rate = sf.read(io.BytesIO(wav), dtype="float32")
+    padded = np.concatenate([np.zeros(int(seconds * rate), np.float32), samples])
+    buffer = io.BytesIO()
+    sf.write(buffer, padded, rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def site(processes, tmp_path):
+    env = child_env(embedded=True, VAR_DIR=str(tmp_path), ACCOUNT_EMAIL_VERIFICATION="none")
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    line = json.loads(
+        manage(
+            env,
+            "shell",
+            "-c",
+            "import json; from accounts.models import User; from scripts.models import Line;"
+            f"User.objects.create_user({EMAIL!r}, {PASSWORD!r});"
+            "line = Line.objects.filter(script__kind='movie').order_by('position')[1];"
+            "print(json.dumps({'id': line.id, 'text': line.text}))",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    server = processes.server(env, command="serve")
+    return server, line
+
+
+@pytest.mark.browser
+def test_learner_records_a_line_and_sees_scores_and_pitch_chart(site, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    server, line = site
+    take = tmp_path / "take.wav"
+    # Chromium plays the file from when the microphone opens; the 3-2-1 count-in
+    # (2.4 s) comes before recording starts, so the learner speaks after it.
+    take.write_bytes(with_leading_silence(espeak_wav(line["text"], voice="en-us+m3"), 2.6))
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={take}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        page = browser.new_page(locale="en-US")
+        page.goto(f"{server.base_url}/accounts/login/")
+        page.fill("input[name=login]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{server.base_url}/lines/{line['id']}/practice/")
+        expect(page.locator("h1.line-words")).to_contain_text(line["text"].split()[0])
+
+        page.click("#record")
+        expect(page.locator("#stop")).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(4000)
+        page.click("#stop")
+        expect(page.locator("#submit")).to_be_visible()
+        page.click("#submit")
+        # Live progress over the WebSocket, then the result block.
+        expect(page.locator("#progress")).to_be_visible(timeout=10_000)
+        expect(page.locator("#result .scores")).to_be_visible(timeout=120_000)
+        expect(page.locator("#result .pitch-chart polyline.reference").first).to_be_attached()
+        expect(page.locator("#submit")).to_be_hidden()
+        overall = int(page.locator("#result .score.overall .score-value").inner_text())
+        words = page.locator("#result .transcript .word").count()
+        page.screenshot(path=str(ARTIFACTS / "practice-result.png"), full_page=True)
+        browser.close()
+
+    assert 0 <= overall <= 100
+    assert words >= len(line["text"].split()) - 1
