@@ -1,0 +1,140 @@
+"""The attempt lifecycle with the real parts: uvicorn, a `rundramatiq` worker process,
+Redis (broker + channel layer), PostgreSQL and S3 (moto)."""
+
+import asyncio
+import json
+import re
+import time
+
+import pytest
+import requests
+import websockets
+from django.conf import settings
+from django.test import Client
+
+from practice.models import Attempt, AttemptStatus
+from practice.tests.conftest import LINE_TEXT, espeak_wav
+from yousync.testing import child_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def logged_in_session(server, user) -> requests.Session:
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    return session
+
+
+def upload(session: requests.Session, server, line, data: bytes) -> dict:
+    page = session.get(f"{server.base_url}/lines/{line.id}/practice/", timeout=10)
+    assert page.status_code == 200, page.text[:500]
+    token = session.cookies.get("csrftoken") or re.search(
+        r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text
+    ).group(1)
+    response = session.post(
+        f"{server.base_url}/lines/{line.id}/attempts",
+        files={"audio_file": ("take.webm", data, "audio/webm")},
+        headers={"X-CSRFToken": token, "Referer": f"{server.base_url}/"},
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+async def collect_progress(server, session, job_id: str) -> list[dict]:
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    url = f"ws://127.0.0.1:{server.port}/ws/attempts/{job_id}/"
+    states = []
+    async with websockets.connect(
+        url, origin=server.base_url, additional_headers={"Cookie": cookie}, open_timeout=10
+    ) as ws:
+        async for raw in ws:  # the server closes after the final state
+            states.append(json.loads(raw))
+    return states
+
+
+def test_upload_is_scored_by_a_worker_process_with_live_progress(
+    processes, learner, line, s3_bucket
+):
+    env = child_env()
+    server = processes.server(env)
+    processes.worker(env)
+    session = logged_in_session(server, learner)
+
+    accepted = upload(session, server, line, espeak_wav(LINE_TEXT, voice="en-us+f2"))
+    states = asyncio.run(
+        asyncio.wait_for(collect_progress(server, session, accepted["job_id"]), 180)
+    )
+
+    attempt = Attempt.objects.get(job_id=accepted["job_id"])
+    assert accepted["status"] == "queued"
+    assert attempt.status == AttemptStatus.COMPLETED, attempt.error_message
+    assert attempt.recording.name.startswith("attempts/")
+    assert s3_bucket.head_object(
+        Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=attempt.recording.name
+    )
+    assert states[-1]["status"] == "completed"
+    assert states[-1]["scores"]["overall"] == attempt.overall
+    progress = [s["progress"] for s in states]
+    assert progress == sorted(progress)
+    stages = [s["stage"] for s in states]
+    # A late subscriber may miss early stages, but what it sees comes in engine order.
+    engine_order = [
+        "decode",
+        "voice_activity",
+        "alignment",
+        "pronunciation",
+        "intonation",
+        "timing",
+        "emotion",
+        "feedback",
+    ]
+    seen = [s for s in stages if s in engine_order]
+    assert seen == sorted(seen, key=engine_order.index)
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learner, line):
+    # Short stale timeout so the next worker's reaper picks the attempt up at once.
+    env = child_env(ATTEMPT_STALE_SECONDS="2", REAPER_INTERVAL_SECONDS="1")
+    server = processes.server(env)
+    first_worker = processes.worker(env)
+    session = logged_in_session(server, learner)
+    long_take = espeak_wav(" ".join([LINE_TEXT] * 5), voice="en-us+f2")
+
+    accepted = upload(session, server, line, long_take)
+    wait_for(
+        lambda: Attempt.objects.filter(
+            job_id=accepted["job_id"], status=AttemptStatus.RUNNING
+        ).exists(),
+        timeout=120,
+    )
+    first_worker.kill()  # SIGKILL the whole worker process group mid-job
+    stranded = Attempt.objects.get(job_id=accepted["job_id"])
+    processes.worker(env)
+
+    finished = wait_for(
+        lambda: Attempt.objects.filter(
+            job_id=accepted["job_id"], status__in=[AttemptStatus.COMPLETED, AttemptStatus.FAILED]
+        ).first(),
+        timeout=180,
+        interval=0.5,
+    )
+
+    assert stranded.status == AttemptStatus.RUNNING
+    assert finished.status == AttemptStatus.COMPLETED, finished.error_message
+    assert finished.tries >= 2
+    assert 0 <= finished.overall <= 100
