@@ -27,7 +27,7 @@ from .lexicon import Word
 FRAME_SECONDS = 0.01  # pocketsphinx's default 100 frames per second
 # Prior probability that a learner skips a given word. Small: the acoustics must
 # clearly favour skipping before a word is called omitted.
-P_OMIT = 0.03
+P_OMIT = 0.02
 P_INSERT = 0.01
 # Garbage phones: a broad-class subset keeps the word-pass search small (the full
 # 39-phone loop tripled its time) while still absorbing any extra word.
@@ -61,9 +61,9 @@ _decoder_kwargs = {
     "loglevel": "FATAL",
     # Wide beams: with the strong grammar weight below, a narrow beam can prune the
     # right path after a run of omitted words and leave no hypothesis at all.
-    "beam": 1e-200,
-    "wbeam": 1e-200,
-    "pbeam": 1e-200,
+    "beam": 1e-150,
+    "wbeam": 1e-150,
+    "pbeam": 1e-150,
     # bestpath on would rebuild the result from a lattice and can give a phone
     # fewer frames than its HMM has states, which breaks the second pass.
     "bestpath": False,
@@ -105,6 +105,18 @@ class Alignment:
     words: list[AlignedWord]
     insertions: list[Insertion]
     frame_seconds: float = FRAME_SECONDS
+
+    def shift(self, seconds: float) -> None:
+        """Move every time by ``seconds`` (alignment ran on a cropped excerpt)."""
+        for w in self.words:
+            w.start += seconds
+            w.end += seconds
+            for p in w.phones:
+                p.start += seconds
+                p.end += seconds
+        for i in self.insertions:
+            i.start += seconds
+            i.end += seconds
 
     def to_dict(self) -> dict:
         return {

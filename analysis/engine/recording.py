@@ -11,6 +11,7 @@ from . import align, audio, lexicon, pitch, vad
 from .types import ENGINE_VERSION
 
 REFERENCE_FORMAT = 1
+CROP_MARGIN = 0.3
 
 
 @dataclass
@@ -63,10 +64,18 @@ def analyse(
     stage("voice_activity")
     activity = vad.detect_speech(decoded.samples)
     stage("alignment")
-    alignment = align.align_words(decoded.samples, words)
+    # Decode only the speech and a margin: learners often wait seconds before and
+    # after the line, and the decoder's cost grows with every frame.
+    # On the 10 ms frame grid, so a take shifted in time is cut into the same frames.
+    hop = audio.SAMPLE_RATE // 100
+    first = max(0, int((activity.onset - CROP_MARGIN) * audio.SAMPLE_RATE) // hop * hop)
+    last = min(len(decoded.samples), int((activity.offset + CROP_MARGIN) * audio.SAMPLE_RATE))
+    excerpt = decoded.samples[first:last]
+    alignment = align.align_words(excerpt, words)
     stage("pronunciation")
-    loop_frames, _ = align.phone_loop_scores(decoded.samples)
+    loop_frames, _ = align.phone_loop_scores(excerpt)
     align.attach_gop(alignment, loop_frames)
+    alignment.shift(first / audio.SAMPLE_RATE)
     stage("intonation")
     track = pitch.track_pitch(decoded.samples, kind)
     loudness = audio.frame_db(decoded.samples)
