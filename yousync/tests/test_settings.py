@@ -39,6 +39,7 @@ print(json.dumps({
     "ssl_redirect": settings.SECURE_SSL_REDIRECT,
     "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
     "log_formatter": settings.LOGGING["handlers"]["stdout"]["formatter"],
+    "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
 }))
 """
 
@@ -73,6 +74,7 @@ def test_settings_embedded_default_uses_local_parts(tmp_path):
     assert values["storage"] == "FileSystemStorage"
     assert values["layer"] == "InMemoryChannelLayer"
     assert values["broker"] == "StubBroker"
+    assert values["cache"] == "LocMemCache"
     assert (tmp_path / "var").is_dir()
 
 
@@ -99,6 +101,7 @@ def test_settings_service_mode_switches_every_part(tmp_path):
     assert values["checksum"] == "when_required"
     assert values["layer"] == "RedisChannelLayer"
     assert values["broker"] == "RedisBroker"
+    assert values["cache"] == "RedisCache"
 
 
 def test_settings_without_secret_key_refuse_to_start(tmp_path):
