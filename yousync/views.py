@@ -3,17 +3,12 @@ import hmac
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from yousync import health
 from yousync.tasks import pipeline_probe
-
-
-def home(request: HttpRequest):
-    return render(request, "home.html")
 
 
 @never_cache

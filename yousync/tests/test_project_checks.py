@@ -36,3 +36,12 @@ def test_deploy_check_with_production_settings_is_clean(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_site_pages_speak_korean_to_korean_browsers(client):
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9")
+
+    assert response.status_code == 404
+    assert "페이지를 찾을 수 없습니다." in response.text
+    assert "카탈로그" in response.text  # navigation, from the shared layout
