@@ -1,10 +1,29 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark; each writes its own section of docs/benchmarks.md.
+#   1. the scoring engine alone (python -m analysis.bench)
+#   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
+#      PostgreSQL, Redis): manage.py bench_practice
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ops/services.sh
-ensure_packages espeak-ng:espeak-ng
-export DEBUG="${DEBUG:-1}"
+mkdir -p var
+ensure_packages espeak-ng:espeak-ng psql:postgresql-client
+ensure_postgres
+ensure_redis
+
 if [ -f analysis/bench.py ]; then
-  .venv/bin/python -m analysis.bench "$@"
+  say "scoring engine benchmark"
+  DEBUG=1 .venv/bin/python -m analysis.bench "$@"
 fi
+
+say "practice loop benchmark (service mode)"
+psql "$PG_URL_DEFAULT/postgres" -Atqc "select 1 from pg_database where datname='yousync_bench'" \
+  | grep -q 1 || psql "$PG_URL_DEFAULT/postgres" -qc "create database yousync_bench"
+export DATABASE_URL="$PG_URL_DEFAULT/yousync_bench"
+export REDIS_URL="redis://127.0.0.1:6379/13"
+export SECRET_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 VAR_DIR=var/bench LOG_LEVEL=WARNING
+export ACCOUNT_EMAIL_VERIFICATION=none
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py load_demo
+.venv/bin/python manage.py bench_practice
