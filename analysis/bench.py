@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import re
 import resource
@@ -115,7 +116,8 @@ def build_takes(voice, index: int, text: str) -> dict[str, np.ndarray]:
 
 def run_corpus(quick: bool) -> dict:
     voices = _voices(quick)
-    texts = TEXTS[:3] if quick else TEXTS
+    # Full run: every voice on four texts keeps the run under ~10 minutes on 2 cores.
+    texts = TEXTS[:3] if quick else TEXTS[:4]
     rows = []
     latencies = []
     stage_totals: dict[str, list[float]] = {}
@@ -183,12 +185,14 @@ def latency_5s(repeats: int) -> list[float]:
     ref = synth.to_wav_bytes(_say(voice, text, rate=150))
     cached = engine.analyse_reference(ref, text)
     take = synth.to_wav_bytes(_say(("espeak", "en-us+klatt2", 40), text, rate=150))
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         engine.assess(None, take, text, reference_analysis=cached)
         times.append(time.perf_counter() - started)
-    return times, len(synth.speak(text, "en-us+klatt2", 150, 40)) / SAMPLE_RATE + 0.6
+        cpu.append(time.process_time() - started_cpu)
+    seconds = len(synth.speak(text, "en-us+klatt2", 150, 40)) / SAMPLE_RATE + 0.6
+    return times, seconds, cpu
 
 
 def measure_pitch_trackers() -> list[tuple[str, str]]:
@@ -231,8 +235,15 @@ def measure_pitch_trackers() -> list[tuple[str, str]]:
 
         def crepe(x):
             f, p = torchcrepe.predict(
-                torch.from_numpy(x)[None], SAMPLE_RATE, 160, 60, 600, "tiny",
-                batch_size=512, device="cpu", return_periodicity=True,
+                torch.from_numpy(x)[None],
+                SAMPLE_RATE,
+                160,
+                60,
+                600,
+                "tiny",
+                batch_size=512,
+                device="cpu",
+                return_periodicity=True,
             )
             f = f[0].numpy()
             f[p[0].numpy() < 0.21] = np.nan
@@ -265,6 +276,13 @@ def measure_pitch_trackers() -> list[tuple[str, str]]:
     return rows
 
 
+def _load() -> str:
+    try:
+        return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -274,14 +292,12 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    import os
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}"
 
 
 def render(summary: dict, latency: tuple, trackers, quick: bool, corpus: dict, took: float):
-    times, take_seconds = latency
+    times, take_seconds, cpu = latency
     lat = sorted(times)
     p95 = float(np.percentile(lat, 95))
     median = statistics.median(lat)
@@ -337,16 +353,14 @@ def render(summary: dict, latency: tuple, trackers, quick: bool, corpus: dict, t
         "",
         f"- Dedicated run, one {take_seconds:.1f} s take scored {len(lat)} times: "
         f"median **{median:.3f} s**, p95 **{p95:.3f} s** (target: median ≤ 1.0 s), "
-        f"real-time factor {median / take_seconds:.3f}.",
+        f"real-time factor {median / take_seconds:.3f}; CPU time per take: median "
+        f"{statistics.median(cpu):.3f} s (wall time above includes waiting for the CPU "
+        f"when other processes run; load average during the run: {_load()}).",
         f"- Over the whole corpus ({len(summary['latency_all'])} takes of 1.5–8 s): "
         f"median {statistics.median(summary['latency_all']):.3f} s, p95 "
         f"{np.percentile(summary['latency_all'], 95):.3f} s, median real-time factor "
         f"{statistics.median(summary['rtf']):.3f}; takes of 4–6 s: median "
-        + (
-            f"{statistics.median(summary['latency_5s']):.3f} s"
-            if summary["latency_5s"]
-            else "n/a"
-        )
+        + (f"{statistics.median(summary['latency_5s']):.3f} s" if summary["latency_5s"] else "n/a")
         + ".",
         "- Median time per stage: "
         + ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in summary["stages"].items())
