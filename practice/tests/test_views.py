@@ -171,6 +171,7 @@ def test_result_page_is_404_for_foreign_and_unknown_ids(client, other_learner, c
 
     assert foreign.status_code == 404
     assert unknown.status_code == 404
+
     # The same page either way: nothing reveals that the attempt exists.
     def main(html):
         return re.search(r"<main.*?</main>", html, re.S).group(0)
