@@ -144,3 +144,20 @@ def test_score_attempt_retries_a_storage_outage_then_completes(
     assert calls["n"] == 2
     assert attempt.status == AttemptStatus.COMPLETED
     assert attempt.tries == 2
+
+
+def test_score_attempt_of_a_different_line_completes_with_lower_scores(stub_worker, learner, line):
+    broker, worker = stub_worker
+    right = attempt_with(learner, line, espeak_wav(LINE_TEXT, voice="en-us+m3"))
+    wrong = attempt_with(
+        learner, line, espeak_wav("The weather in the mountains is cold today", voice="en-us+m3")
+    )
+
+    run(broker, worker, right.id)
+    run(broker, worker, wrong.id)
+
+    right.refresh_from_db()
+    wrong.refresh_from_db()
+    assert wrong.status == AttemptStatus.COMPLETED  # honest low scores, not an error
+    assert wrong.pronunciation < right.pronunciation - 15
+    assert wrong.overall < right.overall

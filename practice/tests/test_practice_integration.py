@@ -138,3 +138,61 @@ def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learn
     assert finished.status == AttemptStatus.COMPLETED, finished.error_message
     assert finished.tries >= 2
     assert 0 <= finished.overall <= 100
+
+
+def test_direct_upload_to_s3_then_confirm_creates_one_attempt(
+    client, learner, line, s3_bucket, django_capture_on_commit_callbacks
+):
+    client.force_login(learner)
+    offer = client.post(f"/lines/{line.id}/upload-url").json()
+    policy = json.loads(__import__("base64").b64decode(offer["fields"]["policy"]))
+    take = espeak_wav(LINE_TEXT)
+
+    uploaded = requests.post(
+        offer["url"],
+        data={**offer["fields"], "Content-Type": "audio/wav"},
+        files={"file": ("take.wav", take, "audio/wav")},
+        timeout=30,
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        confirmed = client.post(
+            f"/attempts/{offer['job_id']}/confirm",
+            {"upload_token": offer["upload_token"]},
+            content_type="application/json",
+        )
+        again = client.post(
+            f"/attempts/{offer['job_id']}/confirm",
+            {"upload_token": offer["upload_token"]},
+            content_type="application/json",
+        )
+
+    assert uploaded.status_code in (200, 204), uploaded.text
+    assert ["content-length-range", 1, settings.MAX_UPLOAD_BYTES] in policy["conditions"]
+    assert ["starts-with", "$Content-Type", "audio/"] in policy["conditions"]
+    assert confirmed.status_code == 202, confirmed.json()
+    assert confirmed.json()["job_id"] == offer["job_id"] == again.json()["job_id"]
+    attempt = Attempt.objects.get()
+    assert str(attempt.job_id) == offer["job_id"]
+    with attempt.recording.open("rb") as stored:
+        assert stored.read() == take
+    # The staging object is gone; the recording lives under attempts/.
+    staged = s3_bucket.list_objects_v2(
+        Bucket=settings.AWS_STORAGE_BUCKET_NAME, Prefix=f"uploads/{learner.id}/"
+    )
+    assert staged.get("KeyCount", 0) == 0
+
+
+def test_direct_upload_confirm_refuses_another_learners_token(client, learner, other_learner, line):
+    client.force_login(learner)
+    offer = client.post(f"/lines/{line.id}/upload-url").json()
+    client.force_login(other_learner)
+
+    response = client.post(
+        f"/attempts/{offer['job_id']}/confirm",
+        {"upload_token": offer["upload_token"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_upload_token"
+    assert not Attempt.objects.exists()
