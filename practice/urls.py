@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice import views
+from practice import views, views_learner
 
 app_name = "practice"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("lines/<int:line_id>/upload-url", views.direct_upload_offer, name="upload-url"),
     path("attempts/<uuid:job_id>/confirm", views.direct_upload_confirm, name="confirm"),
     path("attempts/<uuid:job_id>/", views.attempt_result, name="attempt"),
+    # The learner's own pages (views_learner).
+    path("me/history/", views_learner.history, name="history"),
+    path("me/bookmarks/", views_learner.bookmarks, name="bookmarks"),
+    path("me/overview/", views_learner.overview, name="overview"),
+    path("me/sessions/", views_learner.sessions, name="sessions"),
+    path("lines/<int:line_id>/bookmark", views_learner.bookmark_toggle, name="bookmark-toggle"),
 ]
