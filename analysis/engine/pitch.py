@@ -9,6 +9,7 @@ needs no JIT warm-up and no torchaudio.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,9 @@ HOP_SECONDS = 0.01
 SPEECH_RANGE = (60.0, 600.0)
 # Singing reaches higher than speech (soprano ~1 kHz); songs get a wider ceiling.
 SONG_RANGE = (60.0, 1000.0)
+# Praat keeps global state and is not documented as thread-safe; a call takes ~10 ms,
+# so serialising it costs nothing.
+_praat_lock = threading.Lock()
 
 
 @dataclass
@@ -68,10 +72,11 @@ def track_pitch(samples: np.ndarray, kind: str = "speech") -> PitchTrack:
 
     floor, ceiling = SONG_RANGE if kind == "song" else SPEECH_RANGE
     n_frames = int(np.ceil(len(samples) / (SAMPLE_RATE * HOP_SECONDS)))
-    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=SAMPLE_RATE)
-    pitch = sound.to_pitch_ac(time_step=HOP_SECONDS, pitch_floor=floor, pitch_ceiling=ceiling)
-    values = pitch.selected_array["frequency"]
-    times = pitch.xs()
+    with _praat_lock:
+        sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=SAMPLE_RATE)
+        pitch = sound.to_pitch_ac(time_step=HOP_SECONDS, pitch_floor=floor, pitch_ceiling=ceiling)
+        values = pitch.selected_array["frequency"]
+        times = pitch.xs()
     hz = np.full(n_frames, np.nan)
     idx = np.round(times / HOP_SECONDS).astype(int)
     ok = (idx >= 0) & (idx < n_frames) & (values > 0)

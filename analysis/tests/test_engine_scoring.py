@@ -140,3 +140,28 @@ def test_song_scores_absolute_pitch_octave_folded(warm_engine, speech):
     assert same.intonation >= 80
     assert wrong.intonation < same.intonation - 40
     assert same.detailed_feedback["pitch"]["unit"] == "midi"
+
+
+def test_concurrent_takes_score_like_sequential_ones(warm_engine, reference_analysis, speech):
+    from concurrent.futures import ThreadPoolExecutor
+
+    takes = [synth.to_wav_bytes(speech(voice=v)) for v in ("en-us+klatt2", "en-us+klatt")]
+
+    def run(take):
+        return warm_engine.assess(None, take, LINE, reference_analysis=reference_analysis).scores
+
+    sequential = [run(t) for t in takes]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        concurrent = list(pool.map(run, takes))
+
+    assert concurrent == sequential
+
+
+def test_clipped_take_is_scored_with_a_warning(score, speech):
+    clipped = np.clip(speech() * 8, -1, 1)
+
+    result = score(clipped)
+
+    assert "clipping" in result.warnings
+    assert result.detailed_feedback["warnings"] == ["clipping"]
+    assert result.pronunciation > 0
