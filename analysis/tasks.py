@@ -9,6 +9,7 @@ from django.db import OperationalError
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
 from analysis import engine
+from analysis.remote import send_to_remote_analysis
 from analysis.services import reference_analysis_for
 from practice import services
 
@@ -46,6 +47,10 @@ def score_attempt(attempt_id: int) -> None:
         return
     line = attempt.line
     try:
+        if settings.ANALYSIS_BACKEND == "remote":
+            # The external server scores it and calls the webhook; it stays running till then.
+            send_to_remote_analysis(attempt)
+            return
         services.attempt_report_progress(attempt=attempt, stage="reference", progress=3)
         reference = reference_analysis_for(line)
         with attempt.recording.open("rb") as handle:

@@ -440,3 +440,34 @@ SCENE_IMPORT_MAX_UPLOAD_MB = _positive_int("SCENE_IMPORT_MAX_UPLOAD_MB", 200)
 # Silence kept around each cue when its clip is cut from the scene.
 SCENE_IMPORT_CLIP_PAD_SECONDS = env.float("SCENE_IMPORT_CLIP_PAD_SECONDS", default=0.15)
 CATALOGUE_PAGE_SIZE = _positive_int("CATALOGUE_PAGE_SIZE", 12)
+
+# --- Remote analysis -----------------------------------------------------------------------
+# "local": workers run the scoring engine. "remote": the worker sends the recording to
+# TARGET_SERVER_URL and the result comes back to POST /api/tokens/webhook/analysis-complete,
+# HMAC-signed with ANALYSIS_WEBHOOK_SECRET (both directions); see docs/api.md.
+ANALYSIS_BACKEND = env.str("ANALYSIS_BACKEND", default="local").strip().lower()
+if ANALYSIS_BACKEND not in {"local", "remote"}:
+    raise ImproperlyConfigured(
+        f"ANALYSIS_BACKEND must be local or remote, got {ANALYSIS_BACKEND!r}."
+    )
+TARGET_SERVER_URL = env.str("TARGET_SERVER_URL", default="")
+ANALYSIS_WEBHOOK_SECRET = env.str("ANALYSIS_WEBHOOK_SECRET", default="")
+ANALYSIS_WEBHOOK_TOLERANCE_SECONDS = _positive_int("ANALYSIS_WEBHOOK_TOLERANCE_SECONDS", 300)
+# This site's public origin as the analysis server reaches it (callback and local media URLs).
+ANALYSIS_CALLBACK_BASE_URL = env.str("ANALYSIS_CALLBACK_BASE_URL", default="").rstrip("/")
+ANALYSIS_REMOTE_TIMEOUT_SECONDS = env.float("ANALYSIS_REMOTE_TIMEOUT_SECONDS", default=10.0)
+if ANALYSIS_BACKEND == "remote" and not (
+    TARGET_SERVER_URL and ANALYSIS_WEBHOOK_SECRET and ANALYSIS_CALLBACK_BASE_URL
+):
+    raise ImproperlyConfigured(
+        "ANALYSIS_BACKEND=remote needs TARGET_SERVER_URL, ANALYSIS_WEBHOOK_SECRET and "
+        "ANALYSIS_CALLBACK_BASE_URL."
+    )
+# Seconds between ": ping" comments on the SSE progress stream (keeps proxies from closing it).
+SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
+# The SSE stream is documented by a hook (plain async view); one name per status enum.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["practice.api.schema.document_progress_stream"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "AttemptStatusEnum": "practice.models.AttemptStatus.choices",
+    "RemoteStatusEnum": "practice.api.serializers.REMOTE_STATUSES",
+}

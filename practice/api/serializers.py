@@ -1,0 +1,113 @@
+"""Request and response bodies of the mobile practice API (contract field names)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.api.serializers import StrictSerializerMixin
+from practice.models import Attempt, AttemptStatus
+
+SCORE_NAMES = ("pronunciation", "intonation", "timing", "emotion", "overall")
+# The statuses a remote result can end in (named in the schema as RemoteStatusEnum).
+REMOTE_STATUSES = [AttemptStatus.COMPLETED, AttemptStatus.FAILED]
+
+
+class UploadAudioSerializer(serializers.Serializer):
+    audio_file = serializers.FileField(
+        help_text=_("The recording: WAV, WebM/Opus, Ogg, MP3 or M4A (checked by content).")
+    )
+
+
+class AttemptAcceptedSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=AttemptStatus.choices)
+    result_url = serializers.CharField(help_text=_("GET for the result."))
+    progress_url = serializers.CharField(help_text=_("text/event-stream of progress events."))
+
+
+class UploadOfferSerializer(serializers.Serializer):
+    """A presigned POST: send `fields` plus the file (form field `file`) to `url`."""
+
+    job_id = serializers.UUIDField()
+    url = serializers.URLField()
+    fields = serializers.DictField(child=serializers.CharField())
+    upload_token = serializers.CharField()
+    max_bytes = serializers.IntegerField()
+    expires_in = serializers.IntegerField(help_text=_("Seconds the offer stays valid."))
+
+
+class UploadConfirmSerializer(StrictSerializerMixin, serializers.Serializer):
+    upload_token = serializers.CharField(max_length=4096)
+
+
+class AnalysisResultSerializer(serializers.ModelSerializer):
+    """An attempt as the app reads it: scores are null until status is completed."""
+
+    token_id = serializers.IntegerField(source="line_id")
+    pronunciation_score = serializers.FloatField(source="pronunciation", allow_null=True)
+    intonation_score = serializers.FloatField(source="intonation", allow_null=True)
+    emotion_score = serializers.FloatField(source="emotion", allow_null=True)
+    timing_score = serializers.FloatField(source="timing", allow_null=True)
+    overall_score = serializers.FloatField(source="overall", allow_null=True)
+    detailed_feedback = serializers.JSONField(allow_null=True)
+    error = serializers.CharField(source="error_message")
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "job_id",
+            "token_id",
+            "status",
+            "stage",
+            "progress",
+            "pronunciation_score",
+            "intonation_score",
+            "emotion_score",
+            "timing_score",
+            "overall_score",
+            "detailed_feedback",
+            "error",
+            "error_code",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+def _score_field() -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class AnalysisWebhookSerializer(StrictSerializerMixin, serializers.Serializer):
+    """The external analysis server's result for one job."""
+
+    job_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=REMOTE_STATUSES)
+    pronunciation_score = _score_field()
+    intonation_score = _score_field()
+    timing_score = _score_field()
+    emotion_score = _score_field()
+    overall_score = _score_field()
+    detailed_feedback = serializers.DictField(required=False, default=dict)
+    warnings = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list, max_length=50
+    )
+    stage_seconds = serializers.DictField(
+        child=serializers.FloatField(min_value=0), required=False, default=dict
+    )
+    error = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    error_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, default="remote_failed"
+    )
+
+    def validate(self, data):
+        if data["status"] == AttemptStatus.COMPLETED:
+            missing = {
+                f"{name}_score": [
+                    serializers.ErrorDetail(_("Required when status is completed."), "required")
+                ]
+                for name in SCORE_NAMES
+                if data.get(f"{name}_score") is None
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return data

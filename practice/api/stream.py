@@ -1,0 +1,142 @@
+"""Server-Sent Events: live progress of one attempt, for its owner (an async view).
+
+Fed by the same channel-layer group as the WebSocket consumer: subscribe, send the
+current state, relay each published state, end after the final one. Each event has an
+`id:` that grows with the attempt's progress, so a client reconnecting with
+`Last-Event-ID` only gets what it has not seen; a reconnect after the end gets the final
+state once more. A `: ping` comment every SSE_HEARTBEAT_SECONDS keeps proxies from
+closing an idle stream.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from functools import wraps
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.access import api_login_required
+from practice.progress import attempt_group, attempt_state
+from practice.selectors import attempt_for_owner
+
+FINAL = {"completed": "completed", "failed": "failed"}
+# Stages in the order the engine runs them: the tie-break within one progress value.
+STAGE_ORDER = (
+    "",
+    "queued",
+    "reference",
+    "decode",
+    "voice_activity",
+    "alignment",
+    "pronunciation",
+    "intonation",
+    "timing",
+    "emotion",
+    "feedback",
+    "scoring",
+    "done",
+)
+FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
+RETRY_MS = 3000
+
+# The sync decorator's checks (session, or a Bearer access token; 401 JSON otherwise),
+# run in a thread: they may read the database.
+_refusal = sync_to_async(api_login_required(lambda request: None))
+
+
+def async_api_login_required(view: Callable) -> Callable:
+    @wraps(view)
+    async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refused = await _refusal(request)
+        if refused is not None:
+            return refused
+        return await view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def event_id(state: dict) -> int:
+    if state.get("status") in FINAL:
+        return FINAL_EVENT_ID
+    stage = state.get("stage") or ""
+    rank = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else 0
+    return int(state.get("progress") or 0) * 100 + rank
+
+
+def format_event(state: dict) -> str:
+    kind = FINAL.get(state.get("status"), "progress")
+    data = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
+    return f"id: {event_id(state)}\nevent: {kind}\ndata: {data}\n\n"
+
+
+def parse_last_event_id(value: str | None) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return -1
+
+
+async def progress_events(
+    *, user, job_id, last_event_id: int = -1, heartbeat: float | None = None
+) -> AsyncIterator[str]:
+    """The stream's chunks: subscribe first, then the current state, then each change."""
+    heartbeat = heartbeat if heartbeat is not None else settings.SSE_HEARTBEAT_SECONDS
+    layer = get_channel_layer()
+    group = attempt_group(job_id)
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        # Read after subscribing so no change falls between the read and the join.
+        attempt = await sync_to_async(attempt_for_owner)(user=user, job_id=job_id)
+        if attempt is None:  # deleted since the check
+            return
+        state = attempt_state(attempt)
+        if state["status"] in FINAL:
+            yield format_event(state)
+            return
+        last = last_event_id
+        if event_id(state) > last:
+            yield format_event(state)
+            last = event_id(state)
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), heartbeat)
+            except TimeoutError:
+                yield ": ping\n\n"
+                continue
+            if message.get("type") != "attempt.progress":
+                continue
+            state = message["state"]
+            final = state.get("status") in FINAL
+            if event_id(state) > last or final:
+                yield format_event(state)
+                last = event_id(state)
+            if final:
+                return
+    finally:
+        await layer.group_discard(group, channel)
+
+
+@require_GET
+@async_api_login_required
+async def analysis_progress(request: HttpRequest, job_id) -> HttpResponse:
+    attempt = await sync_to_async(attempt_for_owner)(user=request.user, job_id=job_id)
+    if attempt is None:  # unknown and foreign ids look the same
+        return JsonResponse(
+            {"detail": _("No attempt with this id."), "code": "not_found"}, status=404
+        )
+    events = progress_events(
+        user=request.user,
+        job_id=attempt.job_id,
+        last_event_id=parse_last_event_id(request.headers.get("Last-Event-ID")),
+    )
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

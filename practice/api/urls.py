@@ -1,0 +1,28 @@
+"""Included at /api/: the mobile contract's paths (no trailing slash)."""
+
+from django.urls import path
+
+from practice.api import stream, views
+
+app_name = "practice-api"
+
+urlpatterns = [
+    path("tokens/<int:pk>/upload-audio", views.UploadAudioApi.as_view(), name="upload-audio"),
+    path("tokens/<int:pk>/upload-url", views.UploadOfferApi.as_view(), name="upload-url"),
+    path("attempts/<uuid:job_id>/confirm", views.UploadConfirmApi.as_view(), name="upload-confirm"),
+    path(
+        "tokens/analysis-result/<uuid:job_id>",
+        views.AnalysisResultApi.as_view(),
+        name="analysis-result",
+    ),
+    path(
+        "tokens/analysis-progress/<uuid:job_id>",
+        stream.analysis_progress,
+        name="analysis-progress",
+    ),
+    path(
+        "tokens/webhook/analysis-complete",
+        views.AnalysisWebhookApi.as_view(),
+        name="analysis-webhook",
+    ),
+]
