@@ -238,8 +238,8 @@ def score_chart(
     *,
     width: int = 640,
     height: int = 240,
-    left: int = 34,
-    right: int = 14,
+    left: int = 54,
+    right: int = 34,
     top: int = 12,
     bottom: int = 30,
 ) -> Chart:

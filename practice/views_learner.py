@@ -107,7 +107,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     idle_since = timezone.now() - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     rows = list(page.object_list)
     for row in rows:
-        row.minutes = max(1, round(row.span.total_seconds() / 60))
+        row.minutes = round(row.span.total_seconds() / 60)
         row.in_progress = row.last_activity_at >= idle_since
     return render(
         request,

@@ -368,7 +368,7 @@ def test_sessions_page_summarises_each_sitting(learner_client, learner):
     text = text_of(learner_client.get(reverse("practice:sessions")))
 
     assert "Infernal Affairs · Rooftop" in text
-    assert "Duration 12 min Attempts 3 Lines 2 Average 76 Best 91" in text
+    assert "Duration 12 min Attempts 3 Lines 2 Average 76 Best 91 Recorded 9 s" in text
     assert "In progress" in text
 
 
