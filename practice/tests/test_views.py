@@ -202,3 +202,17 @@ def _file(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("take.webm", data, content_type="audio/webm")
+
+
+def test_script_page_links_each_line_to_its_practice_page(client, line):
+    response = client.get(reverse("scripts:detail", args=[line.script_id]))
+
+    assert reverse("practice:line", args=[line.id]) in response.text
+
+
+def test_practice_page_has_the_bookmark_toggle(client, learner, line):
+    client.force_login(learner)
+
+    response = client.get(reverse("practice:line", args=[line.id]))
+
+    assert reverse("practice:bookmark-toggle", args=[line.id]) in response.text
