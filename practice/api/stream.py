@@ -90,6 +90,7 @@ async def progress_events(
     group = attempt_group(job_id)
     channel = await layer.new_channel()
     await layer.group_add(group, channel)
+    receiving: asyncio.Future | None = None
     try:
         yield f"retry: {RETRY_MS}\n\n"
         # Read after subscribing so no change falls between the read and the join.
@@ -105,11 +106,15 @@ async def progress_events(
             yield format_event(state)
             last = event_id(state)
         while True:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), heartbeat)
-            except TimeoutError:
+            # One receive at a time, kept across heartbeats: cancelling a layer receive
+            # every few seconds could drop a message it had already taken.
+            if receiving is None:
+                receiving = asyncio.ensure_future(layer.receive(channel))
+            done, _pending = await asyncio.wait({receiving}, timeout=heartbeat)
+            if not done:
                 yield ": ping\n\n"
                 continue
+            message, receiving = receiving.result(), None
             if message.get("type") != "attempt.progress":
                 continue
             state = message["state"]
@@ -120,6 +125,8 @@ async def progress_events(
             if final:
                 return
     finally:
+        if receiving is not None:
+            receiving.cancel()
         await layer.group_discard(group, channel)
 
 
