@@ -61,8 +61,21 @@ EXTRA = {
     4: "Tell me why would anyone want to live on a boat in the winter?",
     5: "That was truly the best birthday party I have ever been to in my life.",
 }
-ESPEAK_VOICES = [("en-us+klatt4", 50), ("en-us+klatt2", 35), ("en-us+klatt", 65)]
-FLITE_VOICES = ["slt", "rms", "awb", "kal16"]
+# (engine, voice, pitch) pairs: the reference voice and the "learner" voice. Pairs stay
+# within one synthesiser: espeak-ng's voices share one intonation model, and flite's
+# clustergen voices (slt, rms, awb) share one way of building prosody, so the good take
+# really has the same delivery. Across synthesisers the melodies are unrelated and a
+# "good" take has no known intonation answer (see docs/scoring.md).
+ESPEAK_PAIRS = [
+    (("espeak", "en-us+klatt4", 50), ("espeak", "en-us+klatt2", 35)),
+    (("espeak", "en-us+klatt2", 35), ("espeak", "en-us+klatt", 65)),
+    (("espeak", "en-us+klatt", 65), ("espeak", "en-us+klatt4", 50)),
+]
+FLITE_PAIRS = [
+    (("flite", "slt", 50), ("flite", "rms", 50)),
+    (("flite", "rms", 50), ("flite", "awb", 50)),
+    (("flite", "awb", 50), ("flite", "slt", 50)),
+]
 DIMENSIONS = ["pronunciation", "intonation", "timing", "emotion"]
 # degradation -> the dimension it must lower
 TARGET = {
@@ -79,16 +92,31 @@ TARGET = {
 }
 
 
-def _voices(quick: bool) -> list[tuple[str, str, int]]:
-    voices = [("espeak", v, p) for v, p in ESPEAK_VOICES]
+def _pairs(quick: bool):
+    pairs = list(ESPEAK_PAIRS)
     if synth.flite_available():
-        voices += [("flite", v, 50) for v in FLITE_VOICES]
-    return voices[:3] if quick else voices
+        pairs += FLITE_PAIRS
+    return pairs[:3] if quick else pairs
 
 
 def _say(voice, text, rate=160):
     eng, name, pitch = voice
     return synth.pad(synth.speak(text, name, rate, pitch, engine=eng))
+
+
+def _span(samples: np.ndarray) -> float:
+    """Seconds from the first to the last frame within 35 dB of the loudest."""
+    from analysis.engine.audio import frame_db
+
+    level = frame_db(samples)
+    loud = np.flatnonzero(level > level.max() - 35)
+    return (loud[-1] - loud[0]) * 0.01 if len(loud) else 0.0
+
+
+def matched_rate(voice, text, reference: np.ndarray) -> float:
+    """Speaking rate at which ``voice`` reads ``text`` as long as the reference does."""
+    trial = _say(voice, text, 160)
+    return 160 * _span(trial) / max(_span(reference), 0.1)
 
 
 def _compress(samples: np.ndarray) -> np.ndarray:
@@ -97,17 +125,17 @@ def _compress(samples: np.ndarray) -> np.ndarray:
     return (samples / env * 0.05).astype(np.float32)
 
 
-def build_takes(voice, index: int, text: str) -> dict[str, np.ndarray]:
-    good = _say(voice, text)
+def build_takes(voice, index: int, text: str, rate: float) -> dict[str, np.ndarray]:
+    good = _say(voice, text, rate)
     return {
         "good": good,
-        "wrong_words": _say(voice, WRONG[index]),
-        "missing_words": _say(voice, MISSING[index]),
-        "extra_words": _say(voice, EXTRA[index]),
+        "wrong_words": _say(voice, WRONG[index], rate),
+        "missing_words": _say(voice, MISSING[index], rate),
+        "extra_words": _say(voice, EXTRA[index], rate),
         "flat_pitch": synth.flatten_pitch(good),
         "inverted_pitch": synth.invert_pitch(good),
-        "too_slow": _say(voice, text, rate=107),
-        "too_fast": _say(voice, text, rate=240),
+        "too_slow": _say(voice, text, rate / 1.5),
+        "too_fast": _say(voice, text, rate * 1.5),
         "late_start": np.concatenate([np.zeros(int(0.8 * SAMPLE_RATE), np.float32), good]),
         "monotone": _compress(synth.flatten_pitch(good)),
         "noise_10db": synth.add_noise(good, 10.0, seed=index),
@@ -115,19 +143,18 @@ def build_takes(voice, index: int, text: str) -> dict[str, np.ndarray]:
 
 
 def run_corpus(quick: bool) -> dict:
-    voices = _voices(quick)
-    # Full run: every voice on four texts keeps the run under ~10 minutes on 2 cores.
-    texts = TEXTS[:3] if quick else TEXTS[:4]
+    pairs = _pairs(quick)
+    texts = TEXTS[:3] if quick else TEXTS
     rows = []
     latencies = []
     stage_totals: dict[str, list[float]] = {}
-    for vi, ref_voice in enumerate(voices):
-        # The learner is another speaker: the next voice in the list reads the take.
-        take_voice = voices[(vi + 1) % len(voices)]
+    for ref_voice, take_voice in pairs:
         for ti, text in enumerate(texts):
-            reference = synth.to_wav_bytes(_say(ref_voice, text))
-            cached = engine.analyse_reference(reference, text)
-            takes = build_takes(take_voice, TEXTS.index(text), text)
+            ref_samples = _say(ref_voice, text)
+            cached = engine.analyse_reference(synth.to_wav_bytes(ref_samples), text)
+            # Same delivery: the learner voice reads at the pace of the reference.
+            rate = round(matched_rate(take_voice, text, ref_samples))
+            takes = build_takes(take_voice, TEXTS.index(text), text, rate)
             scores = {}
             for name, samples in takes.items():
                 started = time.perf_counter()
@@ -141,7 +168,7 @@ def run_corpus(quick: bool) -> dict:
                     stage_totals.setdefault(stage, []).append(seconds)
             rows.append({"ref": ref_voice[1], "take": take_voice[1], "text": ti, "scores": scores})
             print(f"  {ref_voice[1]} -> {take_voice[1]} text {ti}: good {scores['good']}")
-    return {"rows": rows, "latencies": latencies, "stages": stage_totals, "voices": voices}
+    return {"rows": rows, "latencies": latencies, "stages": stage_totals, "pairs": pairs}
 
 
 def summarise(corpus: dict) -> dict:
@@ -296,13 +323,13 @@ def _machine() -> str:
     return f"{cpu}, {cores} cores, {platform.system()} {platform.release()}"
 
 
-def render(summary: dict, latency: tuple, trackers, quick: bool, corpus: dict, took: float):
+def render(summary, latency, trackers, quick: bool, corpus: dict, took: float, engine_mb: float):
     times, take_seconds, cpu = latency
     lat = sorted(times)
     p95 = float(np.percentile(lat, 95))
     median = statistics.median(lat)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    voices = ", ".join(f"{e}:{v}" for e, v, _ in corpus["voices"])
+    voices = ", ".join(f"{r[1]} → {t[1]}" for r, t in corpus["pairs"])
     lines = [
         "## Scoring engine",
         "",
@@ -310,10 +337,10 @@ def render(summary: dict, latency: tuple, trackers, quick: bool, corpus: dict, t
         f"{dt.date.today().isoformat()}; machine: {_machine()}; device: {engine.models.device()}; "
         f"whole run {took:.0f} s.",
         "",
-        f"Corpus: {len(corpus['rows'])} reference clips ({voices}); each is compared "
-        "with a good take (same text read by the next voice in the list, i.e. another "
-        "speaker) and with 10 degraded copies of that take. How the corpus is built and "
-        "what it cannot show: docs/scoring.md.",
+        f"Corpus: {len(corpus['rows'])} reference clips, voice pairs reference → learner: "
+        f"{voices}. Each reference is compared with a good take (same text, another voice "
+        "of the same synthesiser, read at the reference's pace) and with 10 degraded copies "
+        "of that take. How the corpus is built and what it cannot show: docs/scoring.md.",
         "",
         "### (a) Does the good take beat the degraded one on the right dimension?",
         "",
@@ -365,8 +392,9 @@ def render(summary: dict, latency: tuple, trackers, quick: bool, corpus: dict, t
         "- Median time per stage: "
         + ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in summary["stages"].items())
         + ".",
-        f"- Peak resident memory of the benchmark process: {peak_mb:.0f} MiB "
-        "(models, corpus and all results).",
+        f"- Peak resident memory: {engine_mb:.0f} MiB after `warm_up()` (Python, torch, "
+        f"all models: what a worker holds); {peak_mb:.0f} MiB for the whole benchmark "
+        "process (plus corpus and results).",
         "",
     ]
     if trackers:
@@ -398,7 +426,7 @@ def write_section(path: Path, section: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="3 voices x 3 texts (~1 min)")
+    parser.add_argument("--quick", action="store_true", help="3 voice pairs x 3 texts (~2 min)")
     parser.add_argument("--pitch-trackers", action="store_true", help="also compare trackers")
     parser.add_argument("--output", default="docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -406,12 +434,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("espeak-ng is required (apt-get install espeak-ng)")
     started = time.perf_counter()
     engine.warm_up()
+    engine_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("building and scoring the corpus ...")
     corpus = run_corpus(args.quick)
     summary = summarise(corpus)
     latency = latency_5s(10 if args.quick else 30)
     trackers = measure_pitch_trackers() if args.pitch_trackers else []
-    section = render(summary, latency, trackers, args.quick, corpus, time.perf_counter() - started)
+    took = time.perf_counter() - started
+    section = render(summary, latency, trackers, args.quick, corpus, took, engine_mb)
     write_section(Path(args.output), section)
     print(section)
     return 0

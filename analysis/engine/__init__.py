@@ -106,6 +106,19 @@ def _analyse_reference(reference: AudioSource, words, kind, max_seconds) -> Reco
     return analyse(decoded, words, kind, lambda _stage: None)
 
 
+def _cached_reference(data: dict | None, text: str, kind: str) -> RecordingAnalysis | None:
+    """The cached analysis if it was made for this text, kind and engine format."""
+    if data is None or data.get("text", text) != text:
+        return None
+    # Songs track pitch over a wider range, so a speech analysis does not fit a song.
+    if (data.get("kind", kind) == "song") != (kind == "song"):
+        return None
+    try:
+        return RecordingAnalysis.from_dict(data)
+    except (ValueError, KeyError, TypeError):
+        return None  # stale or foreign format: analyse the audio again
+
+
 def analyse_reference(
     reference: AudioSource, text: str, kind: str = "movie", max_seconds: float | None = None
 ) -> dict:
@@ -136,12 +149,11 @@ def assess(
     stages = _Stages(progress)
     stages("decode")
     decoded = audio.decode(attempt, max_seconds=max_seconds)
-    if reference_analysis is not None and reference_analysis.get("text", text) == text:
-        ref = RecordingAnalysis.from_dict(reference_analysis)
-    elif reference is not None:
+    ref = _cached_reference(reference_analysis, text, kind)
+    if ref is None:
+        if reference is None:
+            raise ValueError("need the reference audio or a current cached analysis of it")
         ref = _analyse_reference(reference, words, kind, None)
-    else:
-        raise ValueError("need the reference audio or its cached analysis for this text")
     att = analyse(decoded, words, kind, stages)  # reports up to "intonation"
     pron = score_pronunciation(att.alignment)
     inton = score_intonation(ref, att, "song" if kind == "song" else "speech")

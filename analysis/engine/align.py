@@ -29,31 +29,10 @@ FRAME_SECONDS = 0.01  # pocketsphinx's default 100 frames per second
 # clearly favour skipping before a word is called omitted.
 P_OMIT = 0.02
 P_INSERT = 0.01
-# Garbage phones: a broad-class subset keeps the word-pass search small (the full
-# 39-phone loop tripled its time) while still absorbing any extra word.
-GARBAGE_PHONES = [
-    "AA",
-    "AE",
-    "AH",
-    "IY",
-    "UW",
-    "ER",
-    "EY",
-    "S",
-    "SH",
-    "F",
-    "HH",
-    "M",
-    "N",
-    "L",
-    "R",
-    "T",
-    "K",
-    "D",
-    "B",
-    "W",
-    "Z",
-]
+# Garbage phones: one per broad class (central vowel, close vowel, fricative, nasal,
+# stop) is enough to absorb an extra word. On the benchmark, 5 phones found the same
+# insertions and omissions as 11 or 21 at half and a quarter of the word-pass time.
+GARBAGE_PHONES = ["AH", "IY", "S", "N", "T"]
 # Pocketsphinx's scores are integers in log base 1.0001 after a 10-bit shift.
 SCORE_TO_NATS = math.log(1.0001) * 1024
 

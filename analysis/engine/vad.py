@@ -52,7 +52,7 @@ def detect_speech(samples: np.ndarray, min_speech: float = MIN_SPEECH_SECONDS) -
     from silero_vad import get_speech_timestamps
 
     guarded = models.get("vad")
-    tensor = torch.from_numpy(np.ascontiguousarray(samples))
+    tensor = torch.from_numpy(np.ascontiguousarray(samples)).to(models.device())
     with guarded.lock, torch.inference_mode():
         stamps = get_speech_timestamps(
             tensor,
