@@ -196,7 +196,9 @@ def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:
 
 
 def _intonation_tips(ref, inton: IntonationResult, kind: str) -> list[tuple]:
-    segs = [s for s in inton.segments if s.get("error") is not None]
+    # A melody tip about a 50 ms function word is not actionable: only words with at
+    # least 0.1 s of voiced reference speech qualify.
+    segs = [s for s in inton.segments if s.get("error") is not None and s["voiced_frames"] >= 10]
     if not segs:
         return []
     worst = max(segs, key=lambda s: s["error"])

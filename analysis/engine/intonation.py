@@ -78,7 +78,13 @@ def _word_segments(ref, ref_times, diff, voiced_ref, kind):
         d = diff[m & np.isfinite(diff)]
         if m.sum() < 3:
             continue
-        seg = {"index": w.index, "text": w.text, "start": w.start, "end": w.end}
+        seg = {
+            "index": w.index,
+            "text": w.text,
+            "start": w.start,
+            "end": w.end,
+            "voiced_frames": int(m.sum()),
+        }
         if len(d) == 0:
             seg["error"] = None
         elif kind == "song":
