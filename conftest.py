@@ -3,7 +3,7 @@ import os
 import pytest
 from django.conf import settings
 
-from yousync.testing import ProcessGroup
+from yousync.testing import ProcessGroup, launch_chromium
 
 SERVICE_SETTINGS = ("DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME")
 
@@ -56,33 +56,26 @@ def processes(request):
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by Playwright (no browser download)."""
+def playwright_instance():
+    """One Playwright driver per run. Its sync API keeps an event loop in this thread,
+    so `make test` runs browser tests in a pytest process of their own."""
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
     if not os.path.exists(executable):
         pytest.fail(f"Chromium not found at {executable}; `make test` installs it.")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests
-    # make between browser steps are still plain synchronous code.
+    # The ORM calls that tests make between browser steps are plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield playwright
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_instance):
+    browser = launch_chromium(playwright_instance)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

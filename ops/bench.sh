@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . ops/services.sh
 mkdir -p var
-ensure_packages espeak-ng:espeak-ng psql:postgresql-client
+ensure_packages espeak-ng:espeak-ng flite:flite psql:postgresql-client
 ensure_postgres
 ensure_redis
 

@@ -35,8 +35,12 @@ run_pytest() {
 }
 SELECTED=$([ $# -gt 0 ] && echo 1 || echo 0)
 
-say "pytest: unit and browser tests (embedded default)"
-run_pytest -m "not integration" "$@"
+say "pytest: unit tests (embedded default)"
+run_pytest -m "not integration and not browser" "$@"
+
+# Playwright's sync API holds an event loop in the test process: its own run.
+say "pytest: browser tests (Chromium, embedded default)"
+run_pytest -m "browser and not integration" "$@"
 
 say "pytest: integration tests (PostgreSQL, Redis, S3, worker and server processes)"
 DATABASE_URL="$YOUSYNC_TEST_DATABASE_URL" \

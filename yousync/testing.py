@@ -142,3 +142,23 @@ def wait_http(url: str, process: Process, timeout: float = 60.0) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer in {timeout:g} s:\n{process.log()[-4000:]}")
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+def launch_chromium(playwright, *extra_args: str):
+    """Debian's Chromium (no browser download), with the given extra flags."""
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
+    return playwright.chromium.launch(
+        executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args]
+    )

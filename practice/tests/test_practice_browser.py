@@ -16,7 +16,7 @@ import soundfile as sf
 from django.conf import settings
 
 from practice.tests.conftest import espeak_wav
-from yousync.testing import child_env
+from yousync.testing import child_env, launch_chromium
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 EMAIL, PASSWORD = "dubber@example.com", "a-long-password-9"
@@ -66,8 +66,10 @@ def site(processes, tmp_path):
 
 
 @pytest.mark.browser
-def test_learner_records_a_line_and_sees_scores_and_pitch_chart(site, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
+    site, tmp_path, playwright_instance
+):
+    from playwright.sync_api import expect
 
     server, line = site
     take = tmp_path / "take.wav"
@@ -76,20 +78,13 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(site, tmp_path):
     take.write_bytes(with_leading_silence(espeak_wav(line["text"], voice="en-us+m3"), 2.6))
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={take}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+    browser = launch_chromium(
+        playwright_instance,
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={take}",
+        "--autoplay-policy=no-user-gesture-required",
+    )
+    try:
         page = browser.new_page(locale="en-US")
         page.goto(f"{server.base_url}/accounts/login/")
         page.fill("input[name=login]", EMAIL)
@@ -112,6 +107,7 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(site, tmp_path):
         overall = int(page.locator("#result .score.overall .score-value").inner_text())
         words = page.locator("#result .transcript .word").count()
         page.screenshot(path=str(ARTIFACTS / "practice-result.png"), full_page=True)
+    finally:
         browser.close()
 
     assert 0 <= overall <= 100
