@@ -21,26 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import api_login_required
+from analysis.engine import STAGES
 from practice.progress import attempt_group, attempt_state
 from practice.selectors import attempt_for_owner
 
 FINAL = {"completed": "completed", "failed": "failed"}
 # Stages in the order the engine runs them: the tie-break within one progress value.
-STAGE_ORDER = (
-    "",
-    "queued",
-    "reference",
-    "decode",
-    "voice_activity",
-    "alignment",
-    "pronunciation",
-    "intonation",
-    "timing",
-    "emotion",
-    "feedback",
-    "scoring",
-    "done",
-)
+STAGE_ORDER = ("", "queued", "reference", *STAGES, "scoring", "done")
 FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
 RETRY_MS = 3000
 

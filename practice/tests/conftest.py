@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
+from practice.models import Attempt
 from scripts.models import AudioStatus, Line, Script
 
 
@@ -27,6 +28,17 @@ def silence_wav(seconds: float = 1.5, rate: int = 16000) -> bytes:
     noise = np.random.default_rng(0).normal(0, 1e-4, int(seconds * rate)).astype(np.float32)
     sf.write(buffer, noise, rate, format="WAV")
     return buffer.getvalue()
+
+
+def saved_attempt(user, line, **fields) -> Attempt:
+    """An Attempt row in any state, for tests that don't need a real recording."""
+    defaults = {
+        "content_type": "audio/wav",
+        "size_bytes": 10,
+        "duration": 2.0,
+        "recording": "attempts/take.wav",
+    }
+    return Attempt.objects.create(user=user, line=line, **{**defaults, **fields})
 
 
 def upload(data: bytes, name: str = "take.webm", content_type: str = "audio/webm"):

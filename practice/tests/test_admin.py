@@ -1,19 +1,17 @@
 import pytest
 from django.urls import reverse
 
-from practice.models import Attempt, AttemptStatus
+from practice.models import AttemptStatus
+from practice.tests.conftest import saved_attempt
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def failed_attempt(learner, line):
-    attempt = Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=10,
-        duration=2.0,
+    attempt = saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.FAILED,
         error_code="stalled",
         error_message="Scoring took too long.",

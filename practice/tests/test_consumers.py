@@ -6,6 +6,7 @@ from django.test import Client
 
 from practice.models import Attempt, AttemptStatus
 from practice.progress import publish_attempt
+from practice.tests.conftest import saved_attempt
 from yousync.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,12 +29,9 @@ def communicator(job_id, user=None) -> WebsocketCommunicator:
 
 @pytest.fixture
 def attempt(learner, line):
-    attempt = Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=10,
-        duration=2.0,
+    attempt = saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.RUNNING,
         stage="alignment",
         progress=30,

@@ -12,6 +12,7 @@ import websockets
 from django.conf import settings
 from django.test import Client
 
+from analysis.engine import STAGES
 from practice.models import Attempt, AttemptStatus
 from practice.tests.conftest import LINE_TEXT, espeak_wav
 from yousync.testing import child_env
@@ -83,16 +84,7 @@ def test_upload_is_scored_by_a_worker_process_with_live_progress(
     assert progress == sorted(progress)
     stages = [s["stage"] for s in states]
     # A late subscriber may miss early stages, but what it sees comes in engine order.
-    engine_order = [
-        "decode",
-        "voice_activity",
-        "alignment",
-        "pronunciation",
-        "intonation",
-        "timing",
-        "emotion",
-        "feedback",
-    ]
+    engine_order = list(STAGES)
     seen = [s for s in stages if s in engine_order]
     assert seen == sorted(seen, key=engine_order.index)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from practice import services
 from practice.models import Attempt, AttemptStatus, PracticeSession
-from practice.tests.conftest import espeak_wav, upload
+from practice.tests.conftest import espeak_wav, saved_attempt, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +88,7 @@ def test_practice_session_continues_while_active_and_restarts_after_idle(learner
 
 
 def make_attempt(user, line, **fields) -> Attempt:
-    attempt = Attempt.objects.create(
-        user=user, line=line, content_type="audio/wav", size_bytes=1, duration=1.0, **fields
-    )
-    attempt.recording.name = "attempts/missing.wav"
-    attempt.save()
-    return attempt
+    return saved_attempt(user, line, recording="attempts/missing.wav", **fields)
 
 
 def test_attempts_reap_requeues_stale_attempts_then_fails_them(

@@ -11,18 +11,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from practice.api.stream import FINAL_EVENT_ID, event_id, format_event, progress_events
 from practice.models import Attempt, AttemptStatus
 from practice.progress import attempt_group, attempt_state, publish_attempt
+from practice.tests.conftest import saved_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def attempt(learner, line):
-    return Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=10,
-        duration=2.0,
+    return saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.RUNNING,
         stage="alignment",
         progress=30,

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from practice.models import Attempt, AttemptStatus
 from practice.progress import publish_attempt
+from practice.tests.conftest import saved_attempt
 from yousync.testing import child_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -52,13 +53,9 @@ def publish(attempt, status, stage, progress, **scores):
 
 def test_sse_streams_events_in_order_and_resumes_after_last_event_id(processes, learner, line):
     server = processes.server(child_env())
-    attempt = Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=1,
-        duration=1.0,
-        recording="attempts/x.wav",
+    attempt = saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.RUNNING,
         stage="decode",
         progress=5,
@@ -95,13 +92,9 @@ def test_sse_streams_events_in_order_and_resumes_after_last_event_id(processes, 
 
 def test_sse_resume_skips_states_already_seen(processes, learner, line):
     server = processes.server(child_env())
-    attempt = Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=1,
-        duration=1.0,
-        recording="attempts/x.wav",
+    attempt = saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.RUNNING,
         stage="timing",
         progress=75,

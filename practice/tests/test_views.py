@@ -5,19 +5,16 @@ import pytest
 from django.urls import reverse
 
 from practice.models import Attempt, AttemptStatus
-from practice.tests.conftest import LINE_TEXT, espeak_wav
+from practice.tests.conftest import LINE_TEXT, espeak_wav, saved_attempt
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def completed_attempt(learner, line):
-    return Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=10,
-        duration=2.0,
+    return saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.COMPLETED,
         progress=100,
         pronunciation=91.0,
@@ -181,12 +178,9 @@ def test_result_page_is_404_for_foreign_and_unknown_ids(client, other_learner, c
 
 
 def test_result_page_of_a_failed_attempt_shows_the_learner_message(client, learner, line):
-    attempt = Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=1,
-        duration=1.0,
+    attempt = saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.FAILED,
         error_code="no_speech",
         error_message="We could not hear any speech.",

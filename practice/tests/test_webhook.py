@@ -7,7 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from analysis.remote import sign
-from practice.models import Attempt, AttemptStatus
+from practice.models import AttemptStatus
+from practice.tests.conftest import saved_attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,9 @@ def webhook_secret(settings):
 
 @pytest.fixture
 def running(learner, line):
-    return Attempt.objects.create(
-        user=learner,
-        line=line,
-        content_type="audio/wav",
-        size_bytes=10,
-        duration=2.0,
+    return saved_attempt(
+        learner,
+        line,
         status=AttemptStatus.RUNNING,
         stage="scoring",
         progress=10,
