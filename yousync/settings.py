@@ -240,6 +240,22 @@ if AWS_STORAGE_BUCKET_NAME:
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+# Public catalogue API bodies are cached (scripts/api/cache.py) and dropped at once when
+# the catalogue changes; with S3 they hold presigned URLs, so they must expire while
+# those are still good for a while: at most half the URLs' lifetime. 0 turns it off.
+_url_lifetime = _default_storage.get("OPTIONS", {}).get("querystring_expire")
+CATALOGUE_CACHE_SECONDS = env.int(
+    "CATALOGUE_CACHE_SECONDS", default=min(300, _url_lifetime // 2) if _url_lifetime else 300
+)
+_catalogue_cache_max = _url_lifetime // 2 if _url_lifetime else None
+if CATALOGUE_CACHE_SECONDS < 0 or (
+    _catalogue_cache_max and _catalogue_cache_max < CATALOGUE_CACHE_SECONDS
+):
+    raise ImproperlyConfigured(
+        "CATALOGUE_CACHE_SECONDS must be between 0 and half of AWS_QUERYSTRING_EXPIRE "
+        f"({_catalogue_cache_max or 'no limit'}); got {CATALOGUE_CACHE_SECONDS}."
+    )
+
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

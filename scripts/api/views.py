@@ -1,9 +1,13 @@
+from collections.abc import Callable
+
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from scripts import selectors
+from scripts.api import cache as api_cache
 from scripts.api.serializers import (
     ScriptDetailSerializer,
     ScriptFilterSerializer,
@@ -11,6 +15,24 @@ from scripts.api.serializers import (
     TokenDetailSerializer,
 )
 from scripts.models import Kind, Language, Line, Script
+
+
+def cached(request, scope: str, *parts, build: Callable[[], Response]) -> Response:
+    """The body from the catalogue cache, or `build()`'s, stored when it is a 200.
+
+    Only the body is cached: content negotiation, rendering and the middleware's headers
+    run as for any response.
+    """
+    if not settings.CATALOGUE_CACHE_SECONDS:
+        return build()
+    key = api_cache.response_key(scope, request, *parts)
+    version, body = api_cache.lookup(key)
+    if body is not None:
+        return Response(body)
+    response = build()
+    if response.status_code == status.HTTP_200_OK:
+        api_cache.store(key, version, response.data)
+    return response
 
 
 class ScriptListApi(generics.ListAPIView):
@@ -38,7 +60,7 @@ class ScriptListApi(generics.ListAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         self.filters = filters.validated_data
-        return super().get(request, *args, **kwargs)
+        return cached(request, "scripts", build=lambda: self.list(request, *args, **kwargs))
 
     def get_queryset(self):
         data = getattr(self, "filters", {})
@@ -57,6 +79,11 @@ class ScriptDetailApi(generics.RetrieveAPIView):
     serializer_class = ScriptDetailSerializer
     queryset = Script.objects.none()  # for the schema; get_object uses the selector
 
+    def get(self, request, *args, **kwargs):
+        return cached(
+            request, "script", kwargs["pk"], build=lambda: self.retrieve(request, *args, **kwargs)
+        )
+
     def get_object(self):
         try:
             return selectors.script_detail(pk=self.kwargs["pk"])
@@ -70,6 +97,11 @@ class TokenDetailApi(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = TokenDetailSerializer
     queryset = Line.objects.none()
+
+    def get(self, request, *args, **kwargs):
+        return cached(
+            request, "token", kwargs["pk"], build=lambda: self.retrieve(request, *args, **kwargs)
+        )
 
     def get_object(self):
         try:
