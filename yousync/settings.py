@@ -6,6 +6,7 @@ the server process (`manage.py serve`). DATABASE_URL, REDIS_URL and the S3 varia
 switch each part to PostgreSQL, Redis and an S3 API. See README.md for the full table.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -292,6 +293,42 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
+
+
+# Rate limits ("<count>/<s|min|hour|day>", or "off"); see yousync/api_throttles.py and
+# docs/api.md. Anonymous requests count per client IP; signed-in ones per user and,
+# more loosely, per IP; auth and upload views have stricter scopes of their own.
+def _throttle_rate(name: str, default: str) -> tuple[int, int] | None:
+    raw = env.str(name, default=default).strip().lower()
+    if raw in {"off", "none"}:
+        return None
+    match = re.fullmatch(r"(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)", raw)
+    if not match or int(match[1]) <= 0:
+        raise ImproperlyConfigured(
+            f"{name} must be a positive count per s, min, hour or day (e.g. 120/min), "
+            f"or off; got {raw!r}."
+        )
+    return int(match[1]), {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2][0]]
+
+
+API_THROTTLE_RATES = {
+    "anon": _throttle_rate("API_THROTTLE_ANON", "120/min"),  # per IP
+    "user": _throttle_rate("API_THROTTLE_USER", "600/min"),  # per user
+    "user_ip": _throttle_rate("API_THROTTLE_USER_IP", "1800/min"),  # signed in, per IP
+    "auth": _throttle_rate("API_THROTTLE_AUTH", "10/min"),  # sign-in and refresh, per IP
+    "upload": _throttle_rate("API_THROTTLE_UPLOAD", "30/min"),  # recordings, per user
+    "webhook": _throttle_rate("API_THROTTLE_WEBHOOK", "1200/min"),  # analysis server, per IP
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "yousync.api_throttles.AnonRateThrottle",
+    "yousync.api_throttles.UserRateThrottle",
+    "yousync.api_throttles.UserIpRateThrottle",
+    "yousync.api_throttles.ScopedRateThrottle",
+]
+# Client addresses: REMOTE_ADDR unless proxies are trusted (as for the login limits);
+# DRF's default would believe any X-Forwarded-For a client sends.
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "YouSync API",
     "DESCRIPTION": "Dubbing practice: catalogue, uploads, scoring results and progress.",

@@ -64,6 +64,8 @@ _ERRORS = {
 
 
 class GoogleSignInView(PublicAuthView):
+    throttle_scope = "auth"
+
     @extend_schema(
         request=GoogleSignInSerializer,
         responses={
@@ -91,6 +93,8 @@ class GoogleSignInView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
+    throttle_scope = "auth"
+
     @extend_schema(
         request=LoginSerializer,
         responses={200: TokenPairSerializer, **_ERRORS, 403: ErrorSerializer, 429: ErrorSerializer},
@@ -131,6 +135,8 @@ class LoginView(PublicAuthView):
 
 
 class RefreshView(PublicAuthView):
+    throttle_scope = "auth"
+
     @extend_schema(
         request=RefreshSerializer,
         responses={200: AccessTokenSerializer, **_ERRORS},

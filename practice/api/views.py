@@ -88,6 +88,7 @@ ACCEPTED_EXAMPLE = OpenApiExample(
 
 
 class UploadAudioApi(APIView):
+    throttle_scope = "upload"
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -126,6 +127,8 @@ class UploadAudioApi(APIView):
 
 
 class UploadOfferApi(APIView):
+    throttle_scope = "upload"
+
     @extend_schema(
         summary="Get a presigned POST to upload a large recording straight to S3",
         description=(
@@ -163,6 +166,7 @@ class UploadOfferApi(APIView):
 
 
 class UploadConfirmApi(APIView):
+    throttle_scope = "upload"
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(
@@ -229,6 +233,8 @@ class AnalysisResultApi(APIView):
 class AnalysisWebhookApi(APIView):
     """Results from the external analysis server (ANALYSIS_BACKEND=remote)."""
 
+    # Its own rate per IP instead of the general per-IP limit (one server calls it).
+    throttle_scope = "webhook"
     # The HMAC signature is the authentication: no session, no CSRF, no JWT.
     authentication_classes: list = []
     permission_classes = [AllowAny]
