@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as _cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_dramatiq",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "yousync",
@@ -87,6 +89,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "yousync.middleware.RequestLogMiddleware",
+    # Before anything that answers on its own (CommonMiddleware's redirects, 404s).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -328,6 +332,34 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 # Client addresses: REMOTE_ADDR unless proxies are trusted (as for the login limits);
 # DRF's default would believe any X-Forwarded-For a client sends.
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+
+# CORS: only the app's own web origins may call the API from a browser (none by
+# default). Bearer tokens, not cookies: no credentials mode.
+def _origins(name: str) -> list[str]:
+    # Browsers send the scheme and host in lower case.
+    origins = [origin.strip().lower() for origin in env.list(name, default=[]) if origin.strip()]
+    for origin in origins:
+        match = re.fullmatch(
+            r"[a-z][a-z0-9+.-]*://([^/?#@\s:\[\]]+|\[[0-9a-f:.]+\])(:\d+)?", origin
+        )
+        if not match or (match[2] and not 0 < int(match[2][1:]) < 65536):
+            raise ImproperlyConfigured(
+                f"{name} must list origins as scheme://host[:port], without a path or a "
+                f"trailing slash (e.g. https://app.example.com); got {origin!r}."
+            )
+    return origins
+
+
+CORS_ALLOWED_ORIGINS = _origins("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    *_cors_default_headers,
+    "idempotency-key",
+    "last-event-id",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "YouSync API",

@@ -296,6 +296,86 @@ def test_webhook_has_a_limit_of_its_own(client, rates, settings):
     assert_throttled(post_webhook(client))
 
 
+# --- CORS: the app's own origins, on /api/ only -------------------------------------------
+
+APP_ORIGIN = "https://app.yousync.example"
+
+
+@pytest.fixture
+def app_origin(settings):
+    settings.CORS_ALLOWED_ORIGINS = [APP_ORIGIN, "capacitor://localhost"]
+    return APP_ORIGIN
+
+
+def test_cors_allows_the_app_origin_on_the_api(client, app_origin):
+    response = client.get("/api/scripts/", HTTP_ORIGIN=app_origin)
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == app_origin
+    exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"retry-after", "x-request-id"} <= exposed
+    assert "Access-Control-Allow-Credentials" not in response  # bearer tokens, no cookies
+    assert "origin" in response["Vary"].lower()
+
+
+def test_cors_answers_a_preflight_for_an_upload_from_the_app(client, app_origin):
+    response = client.options(
+        "/api/tokens/1/upload-audio",
+        HTTP_ORIGIN=app_origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, idempotency-key, x-request-id",
+    )
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == app_origin
+    allowed = {h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "idempotency-key", "last-event-id", "x-request-id"} <= allowed
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert int(response["Access-Control-Max-Age"]) > 0
+
+
+def test_cors_ignores_a_foreign_origin(client, app_origin):
+    simple = client.get("/api/scripts/", HTTP_ORIGIN="https://evil.example")
+    preflight = client.options(
+        "/api/auth/login",
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )
+
+    assert simple.status_code == 200
+    assert "Access-Control-Allow-Origin" not in simple
+    assert "Access-Control-Allow-Origin" not in preflight
+    assert "Access-Control-Allow-Methods" not in preflight
+
+
+def test_cors_leaves_pages_outside_the_api_alone(client, app_origin):
+    for path in ("/healthz", "/", "/accounts/login/"):
+        response = client.get(path, HTTP_ORIGIN=app_origin)
+
+        assert response.status_code == 200, path
+        assert "Access-Control-Allow-Origin" not in response, path
+
+
+def test_cors_is_closed_by_default(client, settings):
+    assert settings.CORS_ALLOWED_ORIGINS == []  # pytest-env sets none
+
+    response = client.get("/api/scripts/", HTTP_ORIGIN=APP_ORIGIN)
+
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_cors_lets_the_app_read_retry_after_on_a_throttled_answer(client, rates, app_origin):
+    rates["anon"] = (1, MINUTE)
+    client.get("/api/scripts/", HTTP_ORIGIN=app_origin)
+
+    response = client.get("/api/scripts/", HTTP_ORIGIN=app_origin)
+
+    retry_after = assert_throttled(response)
+    assert response["Access-Control-Allow-Origin"] == app_origin
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+    assert retry_after > 0
+
+
 # --- Configuration --------------------------------------------------------------------------
 
 
@@ -315,7 +395,8 @@ def settings_in_subprocess(tmp_path, **env_vars: str) -> subprocess.CompletedPro
     probe = (
         "import json; from django.conf import settings; "
         "print(json.dumps({'rates': settings.API_THROTTLE_RATES, "
-        "'proxies': settings.REST_FRAMEWORK['NUM_PROXIES']}))"
+        "'proxies': settings.REST_FRAMEWORK['NUM_PROXIES'], "
+        "'cors': settings.CORS_ALLOWED_ORIGINS}))"
     )
     return subprocess.run(
         [sys.executable, "-c", probe],
@@ -341,6 +422,7 @@ def test_settings_default_rates(tmp_path):
         "webhook": [1200, 60],
     }
     assert values["proxies"] == 0
+    assert values["cors"] == []
 
 
 def test_settings_rates_come_from_the_environment(tmp_path):
@@ -368,3 +450,28 @@ def test_settings_refuse_a_malformed_rate(tmp_path, rate):
 
     assert result.returncode != 0
     assert "API_THROTTLE_UPLOAD must be a positive count per s, min, hour or day" in result.stderr
+
+
+def test_settings_read_the_allowed_origins(tmp_path):
+    result = settings_in_subprocess(
+        tmp_path,
+        CORS_ALLOWED_ORIGINS="https://App.YouSync.example, http://localhost:8100,capacitor://localhost",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["cors"] == [
+        "https://app.yousync.example",
+        "http://localhost:8100",
+        "capacitor://localhost",
+    ]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://app.example.com/", "app.example.com", "*", "https://app.example.com:99999"],
+)
+def test_settings_refuse_a_malformed_origin(tmp_path, origin):
+    result = settings_in_subprocess(tmp_path, CORS_ALLOWED_ORIGINS=f"https://ok.example,{origin}")
+
+    assert result.returncode != 0
+    assert "CORS_ALLOWED_ORIGINS must list origins as scheme://host[:port]" in result.stderr
