@@ -34,3 +34,7 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+# JSON errors under /api/ (yousync/views.py), the HTML pages elsewhere.
+handler404 = "yousync.views.page_not_found"
+handler500 = "yousync.views.server_error"

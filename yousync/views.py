@@ -2,7 +2,9 @@ import hmac
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -46,3 +48,27 @@ def pipeline_probe_start(request: HttpRequest, probe_id) -> JsonResponse:
         return JsonResponse({"detail": "Invalid ops token.", "code": "forbidden"}, status=403)
     transaction.on_commit(lambda: pipeline_probe.send(str(probe_id)))
     return JsonResponse({"probe_id": str(probe_id), "status": "queued"}, status=202)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON in the API's error shape under /api/, the site's page elsewhere.
+
+    Reached for paths no route matches (after CommonMiddleware had its chance to
+    append a slash) and for Http404 raised outside DRF views.
+    """
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the app can parse a crash under /api/ like any other error."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("A server error occurred."), "code": "server_error"}, status=500
+        )
+    return defaults.server_error(request)

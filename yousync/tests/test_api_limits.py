@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.urls import get_resolver
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
@@ -374,6 +375,89 @@ def test_cors_lets_the_app_read_retry_after_on_a_throttled_answer(client, rates,
     assert response["Access-Control-Allow-Origin"] == app_origin
     assert "Retry-After" in response["Access-Control-Expose-Headers"]
     assert retry_after > 0
+
+
+# --- Errors: JSON for every /api/ answer, HTML pages elsewhere -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/nope"), ("post", "/api/nope/deeper"), ("delete", "/api/"), ("get", "/api/me/")],
+)
+def test_unknown_api_path_answers_json_404(client, method, path):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_unknown_api_path_answers_in_the_learners_language(client):
+    response = client.get("/api/nope", HTTP_ACCEPT_LANGUAGE="ko")
+
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert body["detail"] != "Not found."  # translated
+
+
+def test_unknown_page_keeps_the_html_404(client):
+    response = client.get("/nope")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert b"<html" in response.content.lower()
+
+
+def test_api_path_without_its_trailing_slash_still_redirects(client):
+    response = client.get("/api/scripts")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/scripts/"
+    assert client.get(response["Location"]).json()["results"] == []
+
+
+def test_server_error_under_the_api_answers_json(rf):
+    handler = get_resolver().resolve_error_handler(500)
+
+    api = handler(rf.get("/api/scripts/"))
+    page = handler(rf.get("/"))
+
+    assert api.status_code == 500
+    assert json.loads(api.content) == {"detail": "A server error occurred.", "code": "server_error"}
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_method_not_allowed_has_the_error_shape(client):
+    response = client.delete("/api/scripts/")
+
+    assert response.status_code == 405
+    assert response.json() == {
+        "detail": 'Method "DELETE" not allowed.',
+        "code": "method_not_allowed",
+    }
+    assert "GET" in response["Allow"]
+
+
+def test_unsupported_media_type_has_the_error_shape(client):
+    response = client.post("/api/auth/login", "email=a", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "detail": 'Unsupported media type "text/plain" in request.',
+        "code": "unsupported_media_type",
+    }
+
+
+def test_not_acceptable_has_the_error_shape(client):
+    response = client.get("/api/scripts/", HTTP_ACCEPT="application/xml")
+
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "Could not satisfy the request Accept header.",
+        "code": "not_acceptable",
+    }
 
 
 # --- Configuration --------------------------------------------------------------------------
