@@ -14,6 +14,8 @@ class AttemptStatus(models.TextChoices):
 
 
 FINAL_STATUSES = (AttemptStatus.COMPLETED, AttemptStatus.FAILED)
+# Attempts that count as practice: a failed one is a scoring problem, not practice.
+COUNTED_STATUSES = (AttemptStatus.QUEUED, AttemptStatus.RUNNING, AttemptStatus.COMPLETED)
 SCORE_FIELDS = ("pronunciation", "intonation", "timing", "emotion", "overall")
 
 
@@ -143,3 +145,98 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ★ {self.line_id}"
+
+
+# --- Per-learner statistics, kept current by practice.learner_stats when attempts change ---
+# Reads (overview, dubbed lines, bookmarks) come from these rows instead of aggregating a
+# learner's whole attempt history on every request. "Counted" attempts are those not
+# failed; scores come from completed attempts.
+
+
+class LearnerLineStats(models.Model):
+    """One learner's record on one line."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="line_stats"
+    )
+    line = models.ForeignKey("scripts.Line", on_delete=models.CASCADE, related_name="learner_stats")
+    attempt_count = models.PositiveIntegerField(default=0)
+    scored_count = models.PositiveIntegerField(default=0)
+    best_overall = models.FloatField(null=True, blank=True)
+    first_overall = models.FloatField(null=True, blank=True)
+    last_overall = models.FloatField(null=True, blank=True)
+    # {dimension: score}: the best of each dimension, and the last scored attempt's scores.
+    best_scores = models.JSONField(default=dict, blank=True)
+    last_scores = models.JSONField(default=dict, blank=True)
+    last_job_id = models.UUIDField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField()
+    last_scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("learner's line record")
+        verbose_name_plural = _("learners' line records")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "line"], name="line_stats_user_line_unique")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-last_attempt_at"], name="line_stats_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · line {self.line_id}: {self.attempt_count}"
+
+
+class LearnerDay(models.Model):
+    """One learner's practice on one day (the site's time zone)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_days"
+    )
+    day = models.DateField()
+    attempt_count = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    scored_count = models.PositiveIntegerField(default=0)
+    # {dimension: sum of the day's completed scores}; averages divide by scored_count.
+    score_sums = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("learner's day")
+        verbose_name_plural = _("learners' days")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="learner_day_user_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.day}: {self.attempt_count}"
+
+
+class LearnerStats(models.Model):
+    """One learner's totals and streak."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="practice_stats",
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    scored_count = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    lines_practised = models.PositiveIntegerField(default=0)
+    days_practised = models.PositiveIntegerField(default=0)
+    score_averages = models.JSONField(default=dict, blank=True)
+    best_overall = models.FloatField(null=True, blank=True)
+    # The run of consecutive days ending on last_day; whether it is still "current"
+    # depends on today, so reads decide that.
+    last_day = models.DateField(null=True, blank=True)
+    run_days = models.PositiveIntegerField(default=0)
+    longest_streak = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("learner's statistics")
+        verbose_name_plural = _("learners' statistics")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.attempt_count} attempts"

@@ -1,9 +1,12 @@
 """Reads on the practice side.
 
 Every list here costs a fixed number of queries whatever the number of attempts, lines
-or sessions: aggregates and subqueries, never a query per row. "Counted" attempts are
-those not failed (a failed attempt is a scoring problem, not practice); scores come from
-completed attempts only. Days and weeks are those of the current time zone.
+or sessions: aggregates and subqueries, never a query per row. Totals, days and line
+records come from the learner's statistics rows, which practice.learner_stats keeps
+current whenever an attempt changes, so reading them never scans the attempt history.
+"Counted" attempts are those not failed (a failed attempt is a scoring problem, not
+practice); scores come from completed attempts only. Days and weeks are those of the
+current time zone.
 """
 
 from collections.abc import Iterable
@@ -25,11 +28,20 @@ from django.db.models import (
     Sum,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from practice import stats
-from practice.models import Attempt, AttemptStatus, Bookmark, PracticeSession
+from practice.models import (
+    COUNTED_STATUSES,
+    Attempt,
+    AttemptStatus,
+    Bookmark,
+    LearnerDay,
+    LearnerLineStats,
+    LearnerStats,
+    PracticeSession,
+)
 from scripts.models import Line
 
 DIMENSIONS = ("overall", "pronunciation", "intonation", "timing", "emotion")
@@ -47,54 +59,46 @@ def attempt_for_owner(*, user, job_id) -> Attempt | None:
     )
 
 
-COUNTED_STATUSES = (AttemptStatus.QUEUED, AttemptStatus.RUNNING, AttemptStatus.COMPLETED)
-
-
-def counted_attempts(*, user) -> QuerySet[Attempt]:
-    return Attempt.objects.filter(user=user, status__in=COUNTED_STATUSES)
-
-
 def _completed(*, user) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user, status=AttemptStatus.COMPLETED)
 
 
-def _best_overall(user) -> Subquery:
-    """Max overall of the learner's completed attempts on the outer line."""
-    return Subquery(
-        _completed(user=user)
-        .filter(line=OuterRef("pk"))
-        .order_by()
-        .values("line")
-        .annotate(best=Max("overall"))
-        .values("best")[:1]
-    )
-
-
-def _overall_at(user, *, newest: bool) -> Subquery:
-    order = ("-created_at", "-id") if newest else ("created_at", "id")
-    attempts = _completed(user=user).filter(line=OuterRef("pk")).order_by(*order)
-    return Subquery(attempts.values("overall")[:1])
-
-
 # --- history: the lines a learner has dubbed ---------------------------------------------
 
+LINE_ORDERS = {
+    "recent": ("-learner_stats__last_attempt_at", "-pk"),
+    "best": (F("learner_stats__best_overall").desc(nulls_last=True), "-pk"),
+    "weakest": (F("learner_stats__best_overall").asc(nulls_last=True), "-pk"),
+    "most": ("-learner_stats__attempt_count", "-pk"),
+}
 
-def dubbed_lines(*, user) -> QuerySet[Line]:
-    """Each line the learner tried, newest activity first, with `attempt_count`,
-    `best_overall`, `last_overall`, `first_overall` and `last_attempt_at`."""
+
+def dubbed_lines(
+    *, user, kind: str = "", script_id: int | None = None, order: str = "recent"
+) -> QuerySet[Line]:
+    """Each line the learner tried (from their line records, kept current by
+    practice.learner_stats) with `attempt_count`, `best_overall`, `last_overall`,
+    `first_overall`, `last_attempt_at`, `best_scores`, `last_scores` and `last_job_id`;
+    newest activity first unless `order` says "best", "weakest" or "most"."""
+    lines = Line.objects.filter(learner_stats__user=user)
+    if kind:
+        lines = lines.filter(script__kind=kind)
+    if script_id is not None:
+        lines = lines.filter(script_id=script_id)
     return (
-        # One filter() call: the annotations below aggregate over this same join, so they
-        # see only this learner's counted attempts.
-        Line.objects.filter(attempts__user=user, attempts__status__in=COUNTED_STATUSES)
-        .annotate(
-            attempt_count=Count("attempts"),
-            last_attempt_at=Max("attempts__created_at"),
-            best_overall=Max("attempts__overall"),
-            last_overall=_overall_at(user, newest=True),
-            first_overall=_overall_at(user, newest=False),
+        # The annotations reuse the filter's join, so they read this learner's record.
+        lines.annotate(
+            attempt_count=F("learner_stats__attempt_count"),
+            last_attempt_at=F("learner_stats__last_attempt_at"),
+            best_overall=F("learner_stats__best_overall"),
+            last_overall=F("learner_stats__last_overall"),
+            first_overall=F("learner_stats__first_overall"),
+            best_scores=F("learner_stats__best_scores"),
+            last_scores=F("learner_stats__last_scores"),
+            last_job_id=F("learner_stats__last_job_id"),
         )
         .select_related("script", "actor")
-        .order_by("-last_attempt_at", "-pk")
+        .order_by(*LINE_ORDERS[order])
     )
 
 
@@ -122,30 +126,25 @@ def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS)
 # --- bookmarks ------------------------------------------------------------------------------
 
 
-def bookmark_list(*, user) -> QuerySet[Bookmark]:
+def _line_record(user, field: str, line_ref: str = "pk") -> Subquery:
+    return Subquery(
+        LearnerLineStats.objects.filter(user=user, line=OuterRef(line_ref)).values(field)[:1]
+    )
+
+
+def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> QuerySet[Bookmark]:
     """The learner's bookmarks, newest first, each line with `best_overall` and
     `attempt_count` of this learner."""
-    line = OuterRef("line")
+    bookmarks = Bookmark.objects.filter(user=user)
+    if kind:
+        bookmarks = bookmarks.filter(line__script__kind=kind)
+    if script_id is not None:
+        bookmarks = bookmarks.filter(line__script_id=script_id)
     return (
-        Bookmark.objects.filter(user=user)
-        .select_related("line", "line__script", "line__actor")
+        bookmarks.select_related("line", "line__script", "line__actor")
         .annotate(
-            best_overall=Subquery(
-                _completed(user=user)
-                .filter(line=line)
-                .order_by()
-                .values("line")
-                .annotate(best=Max("overall"))
-                .values("best")[:1]
-            ),
-            attempt_count=Subquery(
-                counted_attempts(user=user)
-                .filter(line=line)
-                .order_by()
-                .values("line")
-                .annotate(n=Count("id"))
-                .values("n")[:1]
-            ),
+            best_overall=_line_record(user, "best_overall", "line"),
+            attempt_count=Coalesce(_line_record(user, "attempt_count", "line"), 0),
         )
         .order_by("-created_at", "-id")
     )
@@ -177,7 +176,7 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
     rows = (
         Line.objects.filter(pk__in=by_id)
         .annotate(
-            best=_best_overall(user),
+            best=_line_record(user, "best_overall"),
             bookmarked=Exists(Bookmark.objects.filter(user=user, line=OuterRef("pk"))),
         )
         .values_list("pk", "best", "bookmarked")
@@ -227,48 +226,51 @@ class PracticeTotals:
     week_start: date
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def practice_totals(*, user, now: datetime | None = None) -> PracticeTotals:
     """Attempts and recorded seconds this week (from Monday), today and in total."""
     today = timezone.localdate(now or timezone.now())
     week_start = today - timedelta(days=today.weekday())
-    this_week = Q(created_at__gte=_local_midnight(week_start))
-    today_q = Q(created_at__gte=_local_midnight(today))
-    totals = counted_attempts(user=user).aggregate(
-        week_attempts=Count("id", filter=this_week),
-        week_seconds=Sum("duration", filter=this_week),
-        today_seconds=Sum("duration", filter=today_q),
-        total_attempts=Count("id"),
-        total_seconds=Sum("duration"),
+    week = LearnerDay.objects.filter(user=user, day__gte=week_start).aggregate(
+        week_attempts=Sum("attempt_count"),
+        week_seconds=Sum("seconds"),
+        today_seconds=Sum("seconds", filter=Q(day=today)),
     )
+    totals = learner_totals(user=user)
     return PracticeTotals(
-        week_attempts=totals["week_attempts"],
-        week_seconds=totals["week_seconds"] or 0.0,
-        today_seconds=totals["today_seconds"] or 0.0,
-        total_attempts=totals["total_attempts"],
-        total_seconds=totals["total_seconds"] or 0.0,
+        week_attempts=week["week_attempts"] or 0,
+        week_seconds=week["week_seconds"] or 0.0,
+        today_seconds=week["today_seconds"] or 0.0,
+        total_attempts=totals.attempt_count,
+        total_seconds=totals.seconds,
         week_start=week_start,
     )
 
 
+def learner_totals(*, user) -> LearnerStats:
+    """The learner's totals row (an empty one, unsaved, before their first attempt)."""
+    return LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
+
+
 def practice_days(*, user) -> list[date]:
     """The distinct local days with at least one counted attempt, newest first."""
-    tz = timezone.get_current_timezone()
-    return list(
-        counted_attempts(user=user)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .order_by("-day")
-        .values_list("day", flat=True)
-        .distinct()
+    return list(LearnerDay.objects.filter(user=user).order_by("-day").values_list("day", flat=True))
+
+
+def streak_of(totals: LearnerStats, *, now: datetime | None = None) -> stats.Streak:
+    """The streak as of today from the stored run: a run that reached yesterday still
+    counts today (the learner has until midnight to keep it)."""
+    today = timezone.localdate(now or timezone.now())
+    last_day = totals.last_day
+    alive = last_day is not None and (today - last_day).days in (0, 1)
+    return stats.Streak(
+        current=totals.run_days if alive else 0,
+        longest=totals.longest_streak,
+        practised_today=last_day == today,
     )
 
 
 def practice_streak(*, user, now: datetime | None = None) -> stats.Streak:
-    today = timezone.localdate(now or timezone.now())
-    return stats.streak(practice_days(user=user), today=today)
+    return streak_of(learner_totals(user=user), now=now)
 
 
 def weekly_averages(
@@ -278,32 +280,41 @@ def weekly_averages(
     weeks, oldest first; a week without scored attempts has None for each."""
     today = timezone.localdate(now or timezone.now())
     first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    tz = timezone.get_current_timezone()
-    rows = (
-        _completed(user=user)
-        .filter(created_at__gte=_local_midnight(first_week))
-        .annotate(week=TruncWeek("created_at", tzinfo=tz))
-        .order_by()
-        .values("week")
-        .annotate(count=Count("id"), **{name: Avg(name) for name in DIMENSIONS})
-    )
-    by_week = {}
-    for row in rows:
-        week = row["week"]
-        week = timezone.localdate(week) if isinstance(week, datetime) else week
-        by_week[week] = row
+    counts: dict[date, int] = {}
+    sums: dict[date, dict[str, float]] = {}
+    days = LearnerDay.objects.filter(user=user, day__gte=first_week, scored_count__gt=0)
+    for day, scored, day_sums in days.values_list("day", "scored_count", "score_sums"):
+        week = day - timedelta(days=day.weekday())
+        counts[week] = counts.get(week, 0) + scored
+        week_sums = sums.setdefault(week, {})
+        for name, value in day_sums.items():
+            week_sums[name] = week_sums.get(name, 0.0) + value
     out = []
     for i in range(weeks):
         week = first_week + timedelta(weeks=i)
-        row = by_week.get(week, {})
+        count = counts.get(week, 0)
+        week_sums = sums.get(week, {})
         out.append(
             stats.WeekAverages(
                 week=week,
-                count=row.get("count", 0),
-                scores={name: row.get(name) for name in DIMENSIONS},
+                count=count,
+                scores={
+                    name: week_sums[name] / count if count and name in week_sums else None
+                    for name in DIMENSIONS
+                },
             )
         )
     return out
+
+
+def recent_attempts(*, user, limit: int = 5) -> list[Attempt]:
+    """The learner's latest attempts, any status, newest first."""
+    return list(
+        Attempt.objects.filter(user=user)
+        .select_related("line", "line__script")
+        .defer("detailed_feedback")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from practice.learner_stats import learner_stats_refresh
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
 from practice.uploads import check_recording
@@ -69,6 +70,7 @@ def attempt_create(
                 attempt.job_id = job_id
             attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
             attempt.save()
+            learner_stats_refresh(attempt=attempt)
             transaction.on_commit(lambda: score_attempt.send(attempt.id))
     except IntegrityError:
         if not idempotency_key:
@@ -129,6 +131,7 @@ def attempt_finish(*, attempt: Attempt, assessment) -> Attempt:
         attempt.error_code = attempt.error_message = ""
         attempt.finished_at = timezone.now()
         attempt.save()
+        learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
     return attempt
 
@@ -143,6 +146,7 @@ def attempt_fail(*, attempt: Attempt, code: str, message: str) -> Attempt:
         attempt.save(
             update_fields=["status", "error_code", "error_message", "finished_at", "updated_at"]
         )
+        learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
     return attempt
 
@@ -158,6 +162,7 @@ def attempt_requeue(*, attempt: Attempt) -> Attempt:
         attempt.error_code = attempt.error_message = ""
         attempt.finished_at = None
         attempt.save()
+        learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
         transaction.on_commit(lambda: score_attempt.send(attempt.id))
     return attempt
@@ -198,10 +203,24 @@ def attempts_reap(*, now=None) -> dict[str, int]:
     return counts
 
 
+def bookmark_add(*, user, line) -> tuple[Bookmark, bool]:
+    """The learner's bookmark of `line`, created when missing; (bookmark, created)."""
+    try:
+        with transaction.atomic():
+            return Bookmark.objects.get_or_create(user=user, line=line)
+    except IntegrityError:  # a concurrent add won the race
+        return Bookmark.objects.get(user=user, line=line), False
+
+
+def bookmark_remove(*, user, line) -> bool:
+    """Remove the bookmark; False when there was none."""
+    deleted, _ = Bookmark.objects.filter(user=user, line=line).delete()
+    return bool(deleted)
+
+
 def bookmark_toggle(*, user, line) -> bool:
     """Add the bookmark, or remove it when present; True when the line is now bookmarked."""
-    deleted, _ = Bookmark.objects.filter(user=user, line=line).delete()
-    if deleted:
+    if bookmark_remove(user=user, line=line):
         return False
-    Bookmark.objects.get_or_create(user=user, line=line)
+    bookmark_add(user=user, line=line)
     return True

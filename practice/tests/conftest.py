@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
+from practice.learner_stats import learner_stats_refresh
 from practice.models import Attempt
 from scripts.models import AudioStatus, Line, Script
 
@@ -38,7 +39,9 @@ def saved_attempt(user, line, **fields) -> Attempt:
         "duration": 2.0,
         "recording": "attempts/take.wav",
     }
-    return Attempt.objects.create(user=user, line=line, **{**defaults, **fields})
+    attempt = Attempt.objects.create(user=user, line=line, **{**defaults, **fields})
+    learner_stats_refresh(attempt=attempt)  # what the services do on every change
+    return attempt
 
 
 def upload(data: bytes, name: str = "take.webm", content_type: str = "audio/webm"):

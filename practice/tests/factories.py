@@ -4,6 +4,7 @@
 import factory
 from django.utils import timezone
 
+from practice.learner_stats import learner_stats_refresh
 from practice.models import Attempt, AttemptStatus, Bookmark, PracticeSession
 from scripts.tests import factories as catalogue
 from scripts.tests.factories import ScriptFactory, UserFactory
@@ -138,6 +139,7 @@ class AttemptFactory(factory.django.DjangoModelFactory):
         if created_at is not None:
             model_class.objects.filter(pk=attempt.pk).update(created_at=created_at)
             attempt.created_at = created_at
+        learner_stats_refresh(attempt=attempt)  # what the services do on every change
         return attempt
 
 

@@ -308,7 +308,7 @@ def test_bookmark_list_is_the_learners_own_newest_first_with_their_scores(learne
     bookmarks = list(selectors.bookmark_list(user=learner))
 
     assert [b.line_id for b in bookmarks] == [newer.pk, older.pk]
-    assert [(b.attempt_count, b.best_overall) for b in bookmarks] == [(None, None), (2, 71.0)]
+    assert [(b.attempt_count, b.best_overall) for b in bookmarks] == [(0, None), (2, 71.0)]
 
 
 def test_bookmarkable_line_allows_removing_but_not_adding_a_hidden_line(learner):
