@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DurationField,
     Exists,
@@ -190,14 +192,18 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
 # --- practice sessions ----------------------------------------------------------------------
 
 
-def practice_sessions(*, user) -> QuerySet[PracticeSession]:
+def practice_sessions(*, user, script_id: int | None = None) -> QuerySet[PracticeSession]:
     """The learner's sittings, newest first, with a summary each: `attempt_count`,
-    `lines_practised`, `average_overall`, `best_overall`, `speaking_seconds`, `span`."""
+    `lines_practised`, `average_overall`, `best_overall`, `speaking_seconds`, `span` and
+    `in_progress` (active within SESSION_IDLE_MINUTES)."""
+    idle_since = timezone.now() - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     counted = Q(attempts__status__in=COUNTED_STATUSES)
     scored = Q(attempts__status=AttemptStatus.COMPLETED)
+    sessions = PracticeSession.objects.filter(user=user)
+    if script_id is not None:
+        sessions = sessions.filter(script_id=script_id)
     return (
-        PracticeSession.objects.filter(user=user)
-        .select_related("script")
+        sessions.select_related("script")
         .annotate(
             attempt_count=Count("attempts", filter=counted),
             lines_practised=Count("attempts__line", filter=counted, distinct=True),
@@ -206,6 +212,9 @@ def practice_sessions(*, user) -> QuerySet[PracticeSession]:
             speaking_seconds=Sum("attempts__duration", filter=counted),
             span=ExpressionWrapper(
                 F("last_activity_at") - F("started_at"), output_field=DurationField()
+            ),
+            in_progress=ExpressionWrapper(
+                Q(last_activity_at__gte=idle_since), output_field=BooleanField()
             ),
         )
         .filter(attempt_count__gt=0)
@@ -226,64 +235,56 @@ class PracticeTotals:
     week_start: date
 
 
-def practice_totals(*, user, now: datetime | None = None) -> PracticeTotals:
-    """Attempts and recorded seconds this week (from Monday), today and in total."""
-    today = timezone.localdate(now or timezone.now())
-    week_start = today - timedelta(days=today.weekday())
-    week = LearnerDay.objects.filter(user=user, day__gte=week_start).aggregate(
-        week_attempts=Sum("attempt_count"),
-        week_seconds=Sum("seconds"),
-        today_seconds=Sum("seconds", filter=Q(day=today)),
-    )
-    totals = learner_totals(user=user)
-    return PracticeTotals(
-        week_attempts=week["week_attempts"] or 0,
-        week_seconds=week["week_seconds"] or 0.0,
-        today_seconds=week["today_seconds"] or 0.0,
-        total_attempts=totals.attempt_count,
-        total_seconds=totals.seconds,
-        week_start=week_start,
-    )
-
-
 def learner_totals(*, user) -> LearnerStats:
     """The learner's totals row (an empty one, unsaved, before their first attempt)."""
     return LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
 
 
-def practice_days(*, user) -> list[date]:
-    """The distinct local days with at least one counted attempt, newest first."""
-    return list(LearnerDay.objects.filter(user=user).order_by("-day").values_list("day", flat=True))
+@dataclass(frozen=True)
+class Overview:
+    record: LearnerStats
+    totals: PracticeTotals
+    streak: stats.Streak
+    weeks: list[stats.WeekAverages]
 
 
-def streak_of(totals: LearnerStats, *, now: datetime | None = None) -> stats.Streak:
-    """The streak as of today from the stored run: a run that reached yesterday still
-    counts today (the learner has until midnight to keep it)."""
+def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WEEKS) -> Overview:
+    """Totals, this week and today, the streak and the weekly averages: two queries."""
     today = timezone.localdate(now or timezone.now())
-    last_day = totals.last_day
-    alive = last_day is not None and (today - last_day).days in (0, 1)
-    return stats.Streak(
-        current=totals.run_days if alive else 0,
-        longest=totals.longest_streak,
-        practised_today=last_day == today,
+    record = learner_totals(user=user)
+    first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    days = list(
+        LearnerDay.objects.filter(user=user, day__gte=first_week).values_list(
+            "day", "attempt_count", "seconds", "scored_count", "score_sums"
+        )
+    )
+    return Overview(
+        record=record,
+        totals=_practice_totals(record, days, today),
+        streak=streak_of(record, now=now),
+        weeks=_weekly_averages(days, first_week, weeks),
     )
 
 
-def practice_streak(*, user, now: datetime | None = None) -> stats.Streak:
-    return streak_of(learner_totals(user=user), now=now)
+def _practice_totals(record: LearnerStats, days: list[tuple], today: date) -> PracticeTotals:
+    week_start = today - timedelta(days=today.weekday())
+    this_week = [row for row in days if row[0] >= week_start]
+    return PracticeTotals(
+        week_attempts=sum(row[1] for row in this_week),
+        week_seconds=sum(row[2] for row in this_week),
+        today_seconds=sum(row[2] for row in this_week if row[0] == today),
+        total_attempts=record.attempt_count,
+        total_seconds=record.seconds,
+        week_start=week_start,
+    )
 
 
-def weekly_averages(
-    *, user, now: datetime | None = None, weeks: int = CHART_WEEKS
-) -> list[stats.WeekAverages]:
-    """Average of each score dimension per week (Monday to Sunday) over the last `weeks`
-    weeks, oldest first; a week without scored attempts has None for each."""
-    today = timezone.localdate(now or timezone.now())
-    first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+def _weekly_averages(days: list[tuple], first_week: date, weeks: int) -> list[stats.WeekAverages]:
     counts: dict[date, int] = {}
     sums: dict[date, dict[str, float]] = {}
-    days = LearnerDay.objects.filter(user=user, day__gte=first_week, scored_count__gt=0)
-    for day, scored, day_sums in days.values_list("day", "scored_count", "score_sums"):
+    for day, _attempts, _seconds, scored, day_sums in days:
+        if not scored:
+            continue
         week = day - timedelta(days=day.weekday())
         counts[week] = counts.get(week, 0) + scored
         week_sums = sums.setdefault(week, {})
@@ -294,17 +295,57 @@ def weekly_averages(
         week = first_week + timedelta(weeks=i)
         count = counts.get(week, 0)
         week_sums = sums.get(week, {})
-        out.append(
-            stats.WeekAverages(
-                week=week,
-                count=count,
-                scores={
-                    name: week_sums[name] / count if count and name in week_sums else None
-                    for name in DIMENSIONS
-                },
-            )
-        )
+        scores = {
+            name: week_sums[name] / count if count and name in week_sums else None
+            for name in DIMENSIONS
+        }
+        out.append(stats.WeekAverages(week=week, count=count, scores=scores))
     return out
+
+
+def practice_totals(*, user, now: datetime | None = None) -> PracticeTotals:
+    """Attempts and recorded seconds this week (from Monday), today and in total."""
+    return learner_overview(user=user, now=now, weeks=1).totals
+
+
+def weekly_averages(
+    *, user, now: datetime | None = None, weeks: int = CHART_WEEKS
+) -> list[stats.WeekAverages]:
+    """Average of each score dimension per week (Monday to Sunday) over the last `weeks`
+    weeks, oldest first; a week without scored attempts has None for each."""
+    return learner_overview(user=user, now=now, weeks=weeks).weeks
+
+
+def practice_days(*, user) -> list[date]:
+    """The distinct local days with at least one counted attempt, newest first."""
+    return list(LearnerDay.objects.filter(user=user).order_by("-day").values_list("day", flat=True))
+
+
+def streak_of(record: LearnerStats, *, now: datetime | None = None) -> stats.Streak:
+    """The streak as of today from the stored run: a run that reached yesterday still
+    counts today (the learner has until midnight to keep it)."""
+    today = timezone.localdate(now or timezone.now())
+    last_day = record.last_day
+    alive = last_day is not None and (today - last_day).days in (0, 1)
+    return stats.Streak(
+        current=record.run_days if alive else 0,
+        longest=record.longest_streak,
+        practised_today=last_day == today,
+    )
+
+
+def practice_streak(*, user, now: datetime | None = None) -> stats.Streak:
+    return streak_of(learner_totals(user=user), now=now)
+
+
+def attempt_list(*, user, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
+    """The learner's attempts, newest first, without their detailed feedback."""
+    attempts = Attempt.objects.filter(user=user)
+    if line_id is not None:
+        attempts = attempts.filter(line_id=line_id)
+    if status:
+        attempts = attempts.filter(status=status)
+    return attempts.defer("detailed_feedback").order_by("-created_at", "-id")
 
 
 def recent_attempts(*, user, limit: int = 5) -> list[Attempt]:

@@ -71,8 +71,8 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    totals = selectors.practice_totals(user=user)
-    weeks = selectors.weekly_averages(user=user)
+    overview = selectors.learner_overview(user=user)
+    totals, weeks = overview.totals, overview.weeks
     chart = stats.score_chart(weeks, selectors.DIMENSIONS)
     for series in chart.series:
         series.label = DIMENSION_LABELS[series.name]
@@ -88,7 +88,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "today_minutes": _minutes(totals.today_seconds),
             "goal_minutes": user.daily_goal_minutes,
             "goal_percent": min(100, round(100 * totals.today_seconds / goal_seconds)),
-            "streak": selectors.practice_streak(user=user),
+            "streak": overview.streak,
             "chart": chart,
             "weeks": weeks,
             "week_rows": [
@@ -104,11 +104,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def sessions(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.practice_sessions(user=request.user))
-    idle_since = timezone.now() - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     rows = list(page.object_list)
     for row in rows:
         row.minutes = round(row.span.total_seconds() / 60)
-        row.in_progress = row.last_activity_at >= idle_since
     return render(
         request,
         "practice/sessions.html",

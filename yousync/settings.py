@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Every error body is {"detail": ..., "code": ...} (field errors add "errors").
     "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "yousync.pagination.Pagination",
     "PAGE_SIZE": 20,
 }
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practice.api import stream, views
+from practice.api import mypage, stream, views
 
 app_name = "practice-api"
 
@@ -25,4 +25,14 @@ urlpatterns = [
         views.AnalysisWebhookApi.as_view(),
         name="analysis-webhook",
     ),
+    path("mypage/bookmarks/", mypage.BookmarkListApi.as_view(), name="bookmarks"),
+    path(
+        "mypage/bookmarks/<int:token_id>/",
+        mypage.BookmarkDetailApi.as_view(),
+        name="bookmark-detail",
+    ),
+    path("mypage/my-dubbed-tokens", mypage.DubbedTokenListApi.as_view(), name="dubbed-tokens"),
+    path("mypage/overview", mypage.OverviewApi.as_view(), name="overview"),
+    path("mypage/sessions", mypage.PracticeSessionListApi.as_view(), name="sessions"),
+    path("mypage/attempts", mypage.AttemptListApi.as_view(), name="attempts"),
 ]

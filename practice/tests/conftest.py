@@ -7,6 +7,8 @@ import pytest
 import soundfile as sf
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from practice.learner_stats import learner_stats_refresh
@@ -42,6 +44,15 @@ def saved_attempt(user, line, **fields) -> Attempt:
     attempt = Attempt.objects.create(user=user, line=line, **{**defaults, **fields})
     learner_stats_refresh(attempt=attempt)  # what the services do on every change
     return attempt
+
+
+def api_client(user=None) -> APIClient:
+    """An API client signed in as `user` with a JWT bearer, as the app is."""
+    client = APIClient()
+    if user is not None:
+        token = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
 
 
 def upload(data: bytes, name: str = "take.webm", content_type: str = "audio/webm"):

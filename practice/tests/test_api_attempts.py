@@ -2,20 +2,11 @@
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from practice.models import Attempt, AttemptStatus
-from practice.tests.conftest import LINE_TEXT, espeak_wav, upload
+from practice.tests.conftest import LINE_TEXT, api_client, espeak_wav, upload
 
 pytestmark = pytest.mark.django_db
-
-
-def api_client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        token = RefreshToken.for_user(user).access_token
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 @pytest.fixture(scope="module")

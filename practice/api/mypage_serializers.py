@@ -1,0 +1,163 @@
+"""Bodies of the learner's own API (/api/mypage/): bookmarks, dubbed lines, overview,
+practice sessions and attempts. Lines appear in the catalogue API's token shape."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.api.serializers import StrictSerializerMixin
+from practice.models import AttemptStatus
+from scripts.api.serializers import ScriptSummarySerializer, TokenDetailSerializer
+from scripts.models import Kind
+
+ORDERS = [
+    ("recent", _("Latest practice first")),
+    ("best", _("Highest best score first")),
+    ("weakest", _("Lowest best score first")),
+    ("most", _("Most attempts first")),
+]
+
+
+class ScoresSerializer(serializers.Serializer):
+    """Scores by dimension, 0-100; null for a dimension without a score yet."""
+
+    overall = serializers.FloatField(allow_null=True)
+    pronunciation = serializers.FloatField(allow_null=True)
+    intonation = serializers.FloatField(allow_null=True)
+    timing = serializers.FloatField(allow_null=True)
+    emotion = serializers.FloatField(allow_null=True)
+
+    def to_representation(self, instance):
+        scores = instance or {}
+        return {name: scores.get(name) for name in self.fields}
+
+
+class LineFilterSerializer(serializers.Serializer):
+    """Query filters shared by the lists of lines (the web pages take the same)."""
+
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    script = serializers.IntegerField(min_value=1, required=False)
+
+
+class DubbedTokenFilterSerializer(LineFilterSerializer):
+    order = serializers.ChoiceField(choices=ORDERS, required=False, default="recent")
+
+
+class DubbedTokenSerializer(serializers.Serializer):
+    """A line the learner has dubbed, with their record on it."""
+
+    token_id = serializers.IntegerField(source="pk")
+    token = TokenDetailSerializer(source="*")
+    attempt_count = serializers.IntegerField(help_text=_("Attempts not failed."))
+    best_overall_score = serializers.FloatField(source="best_overall", allow_null=True)
+    last_overall_score = serializers.FloatField(source="last_overall", allow_null=True)
+    first_overall_score = serializers.FloatField(source="first_overall", allow_null=True)
+    best_scores = ScoresSerializer(help_text=_("The best score of each dimension."))
+    last_scores = ScoresSerializer(help_text=_("The latest scored attempt's scores."))
+    last_job_id = serializers.UUIDField(allow_null=True)
+    last_attempt_at = serializers.DateTimeField()
+
+
+class BookmarkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    token_id = serializers.IntegerField(source="line_id")
+    token = TokenDetailSerializer(source="line")
+    attempt_count = serializers.IntegerField()
+    best_overall_score = serializers.FloatField(source="best_overall", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class BookmarkRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+    token_id = serializers.IntegerField(min_value=1)
+
+
+class TotalsSerializer(serializers.Serializer):
+    attempts = serializers.IntegerField(help_text=_("Attempts not failed."))
+    scored_attempts = serializers.IntegerField()
+    minutes = serializers.FloatField(help_text=_("Recorded minutes."))
+    lines_practised = serializers.IntegerField()
+    days_practised = serializers.IntegerField()
+    best_overall_score = serializers.FloatField(allow_null=True)
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    attempts = serializers.IntegerField()
+    minutes = serializers.FloatField()
+
+
+class TodaySerializer(serializers.Serializer):
+    minutes = serializers.FloatField()
+    goal_minutes = serializers.IntegerField()
+    goal_percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class StreakSerializer(serializers.Serializer):
+    current = serializers.IntegerField(help_text=_("Days in a row, up to today or yesterday."))
+    longest = serializers.IntegerField()
+    practised_today = serializers.BooleanField()
+
+
+class WeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text=_("The Monday."))
+    scored_attempts = serializers.IntegerField(source="count")
+    averages = ScoresSerializer(source="scores")
+
+
+class ActivitySerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    token_id = serializers.IntegerField(source="line_id")
+    text = serializers.CharField(source="line.text")
+    script_id = serializers.IntegerField(source="line.script_id")
+    script_title = serializers.CharField(source="line.script.title")
+    status = serializers.ChoiceField(choices=AttemptStatus.choices)
+    overall_score = serializers.FloatField(source="overall", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class OverviewSerializer(serializers.Serializer):
+    totals = TotalsSerializer()
+    averages = ScoresSerializer(help_text=_("Average of each dimension over scored attempts."))
+    this_week = PeriodSerializer()
+    today = TodaySerializer()
+    streak = StreakSerializer()
+    weekly = WeekSerializer(many=True, help_text=_("The last 8 weeks, oldest first."))
+    recent_activity = ActivitySerializer(many=True, help_text=_("The latest 5 attempts."))
+
+
+class SessionFilterSerializer(serializers.Serializer):
+    script = serializers.IntegerField(min_value=1, required=False)
+
+
+class PracticeSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    script = ScriptSummarySerializer()
+    started_at = serializers.DateTimeField()
+    last_activity_at = serializers.DateTimeField()
+    in_progress = serializers.BooleanField()
+    attempt_count = serializers.IntegerField()
+    lines_practised = serializers.IntegerField()
+    average_overall_score = serializers.FloatField(source="average_overall", allow_null=True)
+    best_overall_score = serializers.FloatField(source="best_overall", allow_null=True)
+    speaking_seconds = serializers.FloatField()
+
+
+class AttemptFilterSerializer(serializers.Serializer):
+    token_id = serializers.IntegerField(min_value=1, required=False)
+    status = serializers.ChoiceField(choices=AttemptStatus.choices, required=False)
+
+
+class AttemptSummarySerializer(serializers.Serializer):
+    """An attempt without its detailed feedback (GET analysis-result for that)."""
+
+    job_id = serializers.UUIDField()
+    token_id = serializers.IntegerField(source="line_id")
+    status = serializers.ChoiceField(choices=AttemptStatus.choices)
+    pronunciation_score = serializers.FloatField(source="pronunciation", allow_null=True)
+    intonation_score = serializers.FloatField(source="intonation", allow_null=True)
+    emotion_score = serializers.FloatField(source="emotion", allow_null=True)
+    timing_score = serializers.FloatField(source="timing", allow_null=True)
+    overall_score = serializers.FloatField(source="overall", allow_null=True)
+    duration = serializers.FloatField(help_text=_("Seconds recorded."))
+    error_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,9 @@
+"""The API's one pagination: ?page=N (from 1) and ?page_size= up to 100."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
