@@ -14,7 +14,8 @@ from django.test import Client
 
 from analysis.engine import STAGES
 from practice.models import Attempt, AttemptStatus
-from practice.tests.conftest import LINE_TEXT, espeak_wav
+from practice.tests.conftest import LINE_TEXT, api_client, espeak_wav
+from practice.tests.factories import UserFactory
 from yousync.testing import child_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -188,3 +189,37 @@ def test_direct_upload_confirm_refuses_another_learners_token(client, learner, o
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_upload_token"
     assert not Attempt.objects.exists()
+
+
+def test_api_upload_url_then_confirm_with_a_bearer_token(learner, line, s3_bucket):
+    client = api_client(learner)
+    offer = client.post(f"/api/tokens/{line.id}/upload-url")
+    assert offer.status_code == 200, offer.json()
+    offer = offer.json()
+    take = espeak_wav(LINE_TEXT)
+    uploaded = requests.post(
+        offer["url"],
+        data={**offer["fields"], "Content-Type": "audio/wav"},
+        files={"file": ("take.wav", take, "audio/wav")},
+        timeout=30,
+    )
+    assert uploaded.status_code in (200, 204), uploaded.text
+
+    confirm = f"/api/attempts/{offer['job_id']}/confirm"
+    confirmed = client.post(confirm, {"upload_token": offer["upload_token"]}, format="json")
+    again = client.post(confirm, {"upload_token": offer["upload_token"]}, format="json")
+    stranger = api_client(UserFactory()).post(
+        confirm, {"upload_token": offer["upload_token"]}, format="json"
+    )
+
+    assert confirmed.status_code == again.status_code == 202, confirmed.json()
+    assert confirmed.json()["job_id"] == again.json()["job_id"] == offer["job_id"]
+    assert confirmed.json()["result_url"] == f"/api/tokens/analysis-result/{offer['job_id']}"
+    assert stranger.status_code == 400
+    assert stranger.json()["code"] == "invalid_upload_token"
+    attempt = Attempt.objects.get()
+    assert (attempt.user, attempt.line, attempt.content_type) == (learner, line, "audio/wav")
+    with attempt.recording.open("rb") as stored:
+        assert stored.read() == take
+    result = client.get(confirmed.json()["result_url"]).json()
+    assert (result["job_id"], result["status"]) == (offer["job_id"], "queued")
