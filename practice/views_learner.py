@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from practice import selectors, services, stats
+from practice.forms import BookmarkFilterForm, DubbedLineFilterForm
 
 PAGE_SIZE = 20
 
@@ -40,7 +41,8 @@ def _minutes(seconds: float | None) -> float:
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.dubbed_lines(user=request.user))
+    form = DubbedLineFilterForm(request.GET)
+    page = _page(request, selectors.dubbed_lines(user=request.user, **form.filters()))
     lines = list(page.object_list)
     trends = selectors.overall_trends(user=request.user, line_ids=[line.pk for line in lines])
     a_minute_ago = timezone.now() - timedelta(minutes=1)
@@ -52,18 +54,21 @@ def history(request: HttpRequest) -> HttpResponse:
             round(line.last_overall) - round(line.first_overall) if len(scores) > 1 else None
         )
     return render(
-        request, "practice/history.html", {"page": page, "lines": lines, "section": "history"}
+        request,
+        "practice/history.html",
+        {"page": page, "lines": lines, "section": "history", "form": form},
     )
 
 
 @login_required
 @require_GET
 def bookmarks(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.bookmark_list(user=request.user))
+    form = BookmarkFilterForm(request.GET)
+    page = _page(request, selectors.bookmark_list(user=request.user, **form.filters()))
     return render(
         request,
         "practice/bookmarks.html",
-        {"page": page, "bookmarks": page.object_list, "section": "bookmarks"},
+        {"page": page, "bookmarks": page.object_list, "section": "bookmarks", "form": form},
     )
 
 

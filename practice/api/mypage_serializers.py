@@ -5,16 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.serializers import StrictSerializerMixin
+from practice.forms import LINE_ORDERS
 from practice.models import AttemptStatus
 from scripts.api.serializers import ScriptSummarySerializer, TokenDetailSerializer
 from scripts.models import Kind
-
-ORDERS = [
-    ("recent", _("Latest practice first")),
-    ("best", _("Highest best score first")),
-    ("weakest", _("Lowest best score first")),
-    ("most", _("Most attempts first")),
-]
 
 
 class ScoresSerializer(serializers.Serializer):
@@ -39,7 +33,7 @@ class LineFilterSerializer(serializers.Serializer):
 
 
 class DubbedTokenFilterSerializer(LineFilterSerializer):
-    order = serializers.ChoiceField(choices=ORDERS, required=False, default="recent")
+    order = serializers.ChoiceField(choices=LINE_ORDERS, required=False, default="recent")
 
 
 class DubbedTokenSerializer(serializers.Serializer):

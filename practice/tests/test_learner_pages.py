@@ -409,3 +409,32 @@ def test_learner_pages_speak_korean(learner_client, learner):
 
     assert "내가 더빙한 대사" in history and "최고 70" in history
     assert "이번 주 시도" in overview and "연속 연습" in overview
+
+
+def test_history_filters_by_kind_orders_and_keeps_filters_across_pages(learner, learner_client):
+    song = ScriptFactory(kind="song", title="A song")
+    for overall in (50.0, 90.0):
+        AttemptFactory(user=learner, line=LineFactory(script=song), overall=overall)
+    for _ in range(20):
+        AttemptFactory(user=learner, line=LineFactory(script=ScriptFactory(kind="song")))
+    AttemptFactory(user=learner, line=LineFactory(script=ScriptFactory(kind="movie")))
+    url = reverse("practice:history")
+
+    best = learner_client.get(url, {"kind": "song", "order": "best"})
+    nothing = learner_client.get(url, {"kind": "animation"})
+
+    lines = best.context["lines"]
+    assert best.context["page"].paginator.count == 22
+    assert lines[0].best_overall == 90.0
+    assert all(line.script.kind == "song" for line in lines)
+    assert 'href="?kind=song&amp;order=best&amp;page=2"' in best.content.decode()
+    assert "No line matches these filters." in text_of(nothing)
+
+
+def test_bookmarks_page_filters_by_kind(learner, learner_client):
+    song = BookmarkFactory(user=learner, line=LineFactory(script=ScriptFactory(kind="song")))
+    BookmarkFactory(user=learner, line=LineFactory(script=ScriptFactory(kind="movie")))
+
+    response = learner_client.get(reverse("practice:bookmarks"), {"kind": "song"})
+
+    assert [b.pk for b in response.context["bookmarks"]] == [song.pk]
