@@ -57,6 +57,12 @@ class AttemptAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def delete_model(self, request, obj):
+        services.attempts_delete(attempts=Attempt.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.attempts_delete(attempts=queryset)
+
 
 @admin.register(PracticeSession)
 class PracticeSessionAdmin(admin.ModelAdmin):

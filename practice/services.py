@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from practice.learner_stats import learner_stats_refresh
+from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
 from practice.uploads import check_recording
@@ -166,6 +166,16 @@ def attempt_requeue(*, attempt: Attempt) -> Attempt:
         _publish_on_commit(attempt)
         transaction.on_commit(lambda: score_attempt.send(attempt.id))
     return attempt
+
+
+def attempts_delete(*, attempts) -> int:
+    """Delete attempts (staff only) and bring their learners' statistics up to date."""
+    with transaction.atomic():
+        user_ids = set(attempts.values_list("user_id", flat=True))
+        deleted, _ = attempts.delete()
+        for user_id in sorted(user_ids):
+            learner_stats_rebuild(user_id=user_id)
+    return deleted
 
 
 STALE_MESSAGE = "Scoring took too long. Please try again."

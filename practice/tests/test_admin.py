@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from practice.models import AttemptStatus
+from practice.models import Attempt, AttemptStatus, LearnerLineStats, LearnerStats
 from practice.tests.conftest import saved_attempt
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,22 @@ def test_attempts_monitor_is_refused_to_learners(client, learner):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_deleting_attempts_in_the_admin_updates_the_learners_statistics(
+    admin_client, learner, line
+):
+    kept = saved_attempt(learner, line, status="completed", overall=60.0)
+    dropped = saved_attempt(learner, line, status="completed", overall=90.0)
+    assert LearnerLineStats.objects.get(user=learner).best_overall == 90.0
+
+    response = admin_client.post(
+        reverse("admin:practice_attempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [dropped.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert list(Attempt.objects.values_list("pk", flat=True)) == [kept.pk]
+    record = LearnerLineStats.objects.get(user=learner)
+    assert (record.attempt_count, record.best_overall) == (1, 60.0)
+    assert LearnerStats.objects.get(user=learner).attempt_count == 1
