@@ -551,7 +551,10 @@ if ANALYSIS_BACKEND == "remote" and not (
 # Seconds between ": ping" comments on the SSE progress stream (keeps proxies from closing it).
 SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
 # The SSE stream is documented by a hook (plain async view); one name per status enum.
-SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["practice.api.schema.document_progress_stream"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "practice.api.schema.document_progress_stream",
+    "yousync.api_schema.document_common_errors",  # 401/404/429 that every view can answer
+]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AttemptStatusEnum": "practice.models.AttemptStatus.choices",
     "RemoteStatusEnum": "practice.api.serializers.REMOTE_STATUSES",

@@ -6,6 +6,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.api.serializers import ErrorSerializer
 from scripts import selectors
 from scripts.api import cache as api_cache
 from scripts.api.serializers import (
@@ -47,7 +48,8 @@ class ScriptListApi(generics.ListAPIView):
             OpenApiParameter("language", str, enum=Language.values),
             OpenApiParameter("difficulty", int),
             OpenApiParameter("q", str, description="Search titles, lines and actors."),
-        ]
+        ],
+        responses={200: ScriptListSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request, *args, **kwargs):
         filters = ScriptFilterSerializer(data=request.query_params)

@@ -460,6 +460,26 @@ def test_not_acceptable_has_the_error_shape(client):
     }
 
 
+def test_schema_documents_the_limits_and_errors_every_operation_can_answer(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    operations = {
+        (method.upper(), path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    assert all("429" in op["responses"] for op in operations.values())
+    throttled = operations[("GET", "/api/me")]["responses"]["429"]
+    assert throttled["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    body = schema["components"]["schemas"]["ThrottledError"]
+    assert {"detail", "code", "retry_after"} <= set(body["properties"])
+    # Path ids that do not exist, pages past the end, refused bearer tokens.
+    assert "404" in operations[("GET", "/api/scripts/{id}/")]["responses"]
+    assert "404" in operations[("GET", "/api/scripts/")]["responses"]
+    assert "401" in operations[("GET", "/api/tokens/{id}/")]["responses"]
+    assert "400" in operations[("GET", "/api/scripts/")]["responses"]  # bad filters
+
+
 # --- Configuration --------------------------------------------------------------------------
 
 
