@@ -41,4 +41,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
 CMD ["uvicorn", "yousync.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--workers", "2", "--lifespan", "off", "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--workers", "2", "--lifespan", "off", "--proxy-headers"]

@@ -18,7 +18,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from accounts.access import api_login_required
 from analysis.engine import STAGES
@@ -117,9 +116,15 @@ async def progress_events(
         await layer.group_discard(group, channel)
 
 
-@require_GET
 @async_api_login_required
 async def analysis_progress(request: HttpRequest, job_id) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(
+            {"detail": _("Use GET for the progress stream."), "code": "method_not_allowed"},
+            status=405,
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
     attempt = await sync_to_async(attempt_for_owner)(user=request.user, job_id=job_id)
     if attempt is None:  # unknown and foreign ids look the same
         return JsonResponse(

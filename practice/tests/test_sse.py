@@ -230,3 +230,14 @@ def test_progress_view_hides_other_learners_attempts(attempt, other_learner):
     assert foreign.status_code == unknown.status_code == 404
     assert json.loads(foreign.content) == json.loads(unknown.content)
     assert json.loads(foreign.content)["code"] == "not_found"
+
+
+def test_progress_view_answers_other_methods_with_a_json_405(attempt, learner):
+    response = async_to_sync(AsyncClient().post)(
+        f"/api/tokens/analysis-progress/{attempt.job_id}",
+        headers={"Authorization": bearer(learner)},
+    )
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json()["code"] == "method_not_allowed"
