@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NODEPS := $(wildcard requirements-nodeps.txt)
 
-.PHONY: run test lint format bench worker migrate clean
+.PHONY: run test lint format bench bench-api worker migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "YouSync needs Python 3.11 (torch 2.13 CPU wheel); set PYTHON=/path/to/python3.11"'
@@ -40,6 +40,9 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	@bash ops/bench.sh
+
+bench-api: $(VENV)/.installed-dev
+	@BENCH=api bash ops/bench.sh
 
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py rundramatiq --processes 1 --threads 2

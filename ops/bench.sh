@@ -3,18 +3,28 @@
 #   1. the scoring engine alone (python -m analysis.bench)
 #   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
 #      PostgreSQL, Redis): manage.py bench_practice
+#   3. the API's throughput under wrk (uvicorn with 2 workers): ops/bench_api.sh
+# BENCH=engine, BENCH=practice or BENCH=api runs only that one (`make bench-api`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ops/services.sh
 mkdir -p var
-ensure_packages espeak-ng:espeak-ng flite:flite psql:postgresql-client
+BENCH="${BENCH:-all}"
+case "$BENCH" in all | engine | practice | api) ;; *) die "BENCH must be engine, practice or api" ;; esac
+ensure_packages espeak-ng:espeak-ng flite:flite psql:postgresql-client wrk:wrk
 ensure_postgres
 ensure_redis
 
-if [ -f analysis/bench.py ]; then
+if [ "$BENCH" = api ]; then
+  exec bash ops/bench_api.sh "$@"
+fi
+
+if [ -f analysis/bench.py ] && [ "$BENCH" != practice ]; then
   say "scoring engine benchmark"
   DEBUG=1 .venv/bin/python -m analysis.bench "$@"
 fi
+
+[ "$BENCH" = engine ] && exit 0
 
 say "practice loop benchmark (service mode)"
 psql "$PG_URL_DEFAULT/postgres" -Atqc "select 1 from pg_database where datname='yousync_bench'" \
@@ -27,3 +37,7 @@ export ACCOUNT_EMAIL_VERIFICATION=none
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo
 .venv/bin/python manage.py bench_practice
+[ "$BENCH" = practice ] && exit 0
+
+# Its own database and environment (production settings, 2 uvicorn workers).
+env -u DATABASE_URL -u REDIS_URL bash ops/bench_api.sh
