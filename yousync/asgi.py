@@ -6,6 +6,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yousync.settings")
 # Django must be set up before anything imports models (consumers, routing).
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
+from yousync.asgi_handler import PooledThreadASGIHandler  # noqa: E402
+
+if settings.ASGI_REQUEST_THREADS:
+    # Django's handler with the middleware run in one thread hop on long-lived threads
+    # (persistent database connections); ASGI_REQUEST_THREADS=0 keeps Django's own.
+    django_asgi_app = PooledThreadASGIHandler()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -104,6 +104,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "yousync.urls"
+# Long-lived request threads per server process (yousync/asgi_handler.py); each keeps
+# its database connection between requests (CONN_MAX_AGE). 0: Django's own ASGI handler.
+ASGI_REQUEST_THREADS = env.int("ASGI_REQUEST_THREADS", default=16)
+if ASGI_REQUEST_THREADS < 0:
+    raise ImproperlyConfigured(
+        f"ASGI_REQUEST_THREADS must be 0 or more, got {ASGI_REQUEST_THREADS}."
+    )
 WSGI_APPLICATION = "yousync.wsgi.application"
 ASGI_APPLICATION = "yousync.asgi.application"
 
@@ -165,7 +172,8 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, sharing one connection pool per process (see yousync/cache.py).
+            "BACKEND": "yousync.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", "yousync"),
             "TIMEOUT": 300,
