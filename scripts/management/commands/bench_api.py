@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -180,6 +181,7 @@ class Command(BaseCommand):
         counts: dict[str, dict] = {}
         with override_settings(CACHES=LOCAL_CACHE), transaction.atomic():
             big = self._count(endpoints, learner, script)
+            caches["default"].clear()  # the small data's first requests are cold too
             small_script, small_learner = self._small_data(script, learner)
             small_endpoints = [
                 (name, path.replace(f"/{script.pk}/", f"/{small_script.pk}/"))
@@ -282,6 +284,11 @@ class Command(BaseCommand):
         self._stop(server)
         raise CommandError("uvicorn did not answer /healthz in 60 s")
 
+    def _server_command(self) -> str:
+        args = ["uvicorn", *self.server_args[1:]]
+        args[args.index("--port") + 1] = "PORT"
+        return " ".join(args)
+
     def _stop(self, server: subprocess.Popen) -> None:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -349,7 +356,9 @@ class Command(BaseCommand):
             if bench["cold"] == bench["repeat"]
             else f"{bench['cold']} first, {bench['repeat']} cached"
         )
-        return cell + (" (same on small data)" if constant else f" (small data: {small})")
+        if constant:
+            return cell + " (same on small data)"
+        return cell + f" (small data: {small['cold']} first, {small['repeat']} cached)"
 
     def _write(self, path: Path, report: dict) -> None:
         o = report["options"]
@@ -364,7 +373,7 @@ class Command(BaseCommand):
             if not result["runs"]:
                 rows.append(
                     f"| `GET {result['path']}` | HTTP {result['status']}: not measured "
-                    f"| | | | {queries} | — | |"
+                    f"| | | | | {queries} | — | |"
                 )
                 continue
             runs = " / ".join(f"{r['rps']:.0f}" for r in result["runs"])
@@ -374,7 +383,8 @@ class Command(BaseCommand):
             rows.append(
                 f"| `GET {result['path']}` | **{result['rps']:.0f}** ({runs}) "
                 f"| {result['p50']:.1f} ms | **{result['p99']:.1f} ms** "
-                f"| {result['non_2xx']} | {queries} | {verdict} | {loads} |"
+                f"| {result['non_2xx']} | {result['server_cpu_ms']:.1f} ms "
+                f"| {queries} | {verdict} | {loads} |"
             )
         started = report["started"]
         section = "\n".join(
@@ -383,7 +393,7 @@ class Command(BaseCommand):
                 "",
                 f"Measured {started:%Y-%m-%d %H:%M} UTC on {cpu}, {os.cpu_count()} cores "
                 f"(load average at the end: {load_average()}). Server: "
-                f"`{' '.join(['uvicorn', *self.server_args[1:]])}` with DEBUG off, "
+                f"`{self._server_command()}` with DEBUG off, "
                 "PostgreSQL and Redis on the same machine; wrk on the same machine too. "
                 f"Data (`manage.py bench_api_fixture`): "
                 f"{Script.objects.filter(import_key__startswith='bench-').count()} published "
@@ -396,14 +406,18 @@ class Command(BaseCommand):
                 f"a 3 s warm-up, each started only when the CPU was at most "
                 f"{o['max_busy']:.0%} busy; medians (every run's req/s in brackets).",
                 "",
-                "| endpoint | req/s, median | p50 | p99 | non-2xx | queries per request "
+                "| endpoint | req/s, median | p50 | p99 | non-2xx | server CPU per request "
+                "| queries per request "
                 "| target ≥ 700 req/s, p99 ≤ 120 ms | before the runs |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
                 *rows,
                 "",
                 "Queries are counted in-process (Django test client, same settings) on the "
                 "bench data and again on small data (a 3-line script, 30 more scripts, a "
                 'learner with 5 attempts); "cached" is a repeat of the same request. '
+                "Server CPU is the user + system time of the uvicorn processes divided by the "
+                "requests served; unlike req/s it hardly depends on what else the machine "
+                "runs at the time. "
                 "Run: `make bench-api` (or `make bench`, which runs every benchmark).",
                 "",
             ]
