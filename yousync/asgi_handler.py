@@ -1,26 +1,28 @@
 """Django's ASGI handler for HTTP, with the middleware and view run in one thread hop on
 long-lived threads.
 
-Django 5.2's ASGIHandler runs every request in a fresh ThreadSensitiveContext: a new
-thread per request, so the database connection opened by that request belongs to a
-thread that ends with it — CONN_MAX_AGE keeps nothing, each request connects to
-PostgreSQL again. Its middleware chain is built in async mode, where each hook of a
-sync middleware (ours are, like Django's own) goes through sync_to_async: about 36
-thread switches per request with our stack, which on a loaded 2-core machine cost more
-than the view itself (docs/benchmarks.md, "API throughput").
+Django 5.2's ASGIHandler runs every request in a fresh ThreadSensitiveContext, so on a
+new thread; the database connection the request opens belongs to that thread, and
+CONN_MAX_AGE keeps it open after the thread is gone: a new PostgreSQL connection per
+request, until PostgreSQL refuses more ("too many clients", seen under wrk). Its
+middleware chain is built in async mode, where each hook of a sync middleware (ours
+are, like Django's own) goes through sync_to_async: about 36 thread switches per
+request with our stack, which cost more than the view (docs/benchmarks.md).
 
-This handler builds the chain in sync mode, exactly as the WSGI handler does, and runs
-it with one sync_to_async call per request; request_started/finished (and so
-close_old_connections) run on the same thread. Each request borrows one of a small set
-of single-thread executors for its whole life (asgiref's ThreadSensitiveContext with an
-executor), so threads — and their database connections — live on between requests.
-When all are busy (a burst, or long SSE streams), a request gets its own fresh thread
-as with the stock handler, and closes its connections at the end. Async views still
-work: the sync chain calls them through async_to_sync, and streaming bodies (SSE) are
-sent by the event loop as before.
+This handler builds the chain in sync mode, as the WSGI handler does, and runs
+request_started, the middleware and view and — for a response already in memory —
+close() (request_finished, close_old_connections) in one sync_to_async call. Each
+request borrows one of ASGI_REQUEST_THREADS single-thread executors for its whole life
+(asgiref's ThreadSensitiveContext with an executor), so threads and their database
+connections live on between requests. When all are busy, a request waits up to
+`borrow_timeout` (0.1 s) for one; after that (long SSE streams hold theirs) it gets a
+fresh thread, as with Django's handler, and closes its connections at the end. Async
+views still work: the sync chain calls them through async_to_sync, and streaming bodies
+(SSE) are sent by the event loop as before.
 """
 
 import asyncio
+import collections
 import contextlib
 import inspect
 from concurrent.futures import ThreadPoolExecutor
@@ -48,23 +50,32 @@ class PooledThreadASGIHandler(ASGIHandler):
         BaseHandler.__init__(self)  # not ASGIHandler.__init__: it builds the async chain
         self.load_middleware(is_async=False)
         self.max_threads = threads if threads is not None else settings.ASGI_REQUEST_THREADS
-        self._idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._idle: list[ThreadPoolExecutor] = []
+        self._waiters: collections.deque[asyncio.Future] = collections.deque()
         self._created = 0
 
     async def _borrow(self) -> ThreadPoolExecutor | None:
         if not _EXECUTOR_CONTEXTS or not self.max_threads:
             return None
-        if self._idle is None:
-            self._idle = asyncio.Queue()
-        if not self._idle.empty():
-            return self._idle.get_nowait()
+        if self._idle:
+            return self._idle.pop()
         if self._created < self.max_threads:
             self._created += 1
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(self._idle.get(), self.borrow_timeout)
+            return await asyncio.wait_for(waiter, self.borrow_timeout)
         except TimeoutError:
             return None  # all busy for a while (long streams?): a thread of its own
+
+    def _give_back(self, executor: ThreadPoolExecutor) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(executor)
+                return
+        self._idle.append(executor)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -82,7 +93,7 @@ class PooledThreadASGIHandler(ASGIHandler):
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
         finally:
-            self._idle.put_nowait(executor)
+            self._give_back(executor)
 
     async def handle(self, scope, receive, send):
         """Django's ASGIHandler.handle(), with request_started, the middleware and view,

@@ -144,7 +144,7 @@ def test_asgi_handler_gives_a_request_its_own_thread_when_all_are_busy():
         try:
             return await call(app, f"/api/scripts/{line.script_id}/")
         finally:
-            app._idle.put_nowait(busy)
+            app._give_back(busy)
 
     signals.request_started.connect(started)
     try:
@@ -157,3 +157,30 @@ def test_asgi_handler_gives_a_request_its_own_thread_when_all_are_busy():
     assert json.loads(body)["id"] == line.script_id
     assert not seen[0].startswith("request")  # a fresh thread, not the borrowed one
     assert seen[1].startswith("request")
+
+
+def test_asgi_handler_hands_a_freed_thread_to_a_waiting_request():
+    line = LineFactory(reference_audio="lines/test/clip.flac")
+    app = PooledThreadASGIHandler(threads=1)
+    app.borrow_timeout = 5
+    seen = []
+
+    def started(**kwargs):
+        seen.append(threading.current_thread().name)
+
+    async def two_at_once():
+        return await asyncio.gather(
+            call(app, f"/api/scripts/{line.script_id}/"),
+            call(app, f"/api/scripts/{line.script_id}/"),
+        )
+
+    signals.request_started.connect(started)
+    try:
+        results = async_to_sync(two_at_once)()
+    finally:
+        signals.request_started.disconnect(started)
+
+    assert [status for status, _, _ in results] == [200, 200]
+    assert len(seen) == 2 and all(name.startswith("request") for name in seen)
+    assert len(set(seen)) == 1  # the second waited for the first's thread
+    assert app._idle and not app._waiters
