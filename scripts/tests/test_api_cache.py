@@ -1,6 +1,10 @@
 """Cached public catalogue responses: served without the database, dropped as soon as a
 service or the admin changes the catalogue."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -11,6 +15,7 @@ from scripts import services
 from scripts.api import cache as api_cache
 from scripts.models import AudioStatus, Kind, Line, Script
 from scripts.tests.factories import LineFactory, ScriptFactory
+from yousync.testing import SERVICE_VARIABLES
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +218,43 @@ def test_api_cache_script_delete_and_import_change_the_list(
         services.script_delete(script=other)
 
     assert [s["title"] for s in get(client, "/api/scripts/")[1]["results"]] == ["The Last Train"]
+
+
+def settings_probe(**env) -> subprocess.CompletedProcess:
+    """CATALOGUE_CACHE_SECONDS as a fresh interpreter reads it from `env`."""
+    environ = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    environ.pop("CATALOGUE_CACHE_SECONDS", None)
+    environ.update(env)
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CATALOGUE_CACHE_SECONDS)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "seconds"),
+    [
+        ({}, "300"),
+        ({"AWS_STORAGE_BUCKET_NAME": "media"}, "300"),  # presigned URLs live 3600 s
+        ({"AWS_STORAGE_BUCKET_NAME": "media", "AWS_QUERYSTRING_EXPIRE": "400"}, "200"),
+    ],
+)
+def test_api_cache_lifetime_stays_under_half_the_presigned_url_lifetime(env, seconds):
+    probe = settings_probe(**env)
+
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == seconds
+
+
+def test_api_cache_lifetime_longer_than_half_the_url_lifetime_is_refused():
+    probe = settings_probe(
+        AWS_STORAGE_BUCKET_NAME="media", AWS_QUERYSTRING_EXPIRE="400", CATALOGUE_CACHE_SECONDS="300"
+    )
+
+    assert probe.returncode != 0
+    assert "CATALOGUE_CACHE_SECONDS must be between 0 and half of AWS_QUERYSTRING_EXPIRE" in (
+        probe.stderr
+    )
