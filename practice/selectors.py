@@ -316,11 +316,6 @@ def weekly_averages(
     return learner_overview(user=user, now=now, weeks=weeks).weeks
 
 
-def practice_days(*, user) -> list[date]:
-    """The distinct local days with at least one counted attempt, newest first."""
-    return list(LearnerDay.objects.filter(user=user).order_by("-day").values_list("day", flat=True))
-
-
 def streak_of(record: LearnerStats, *, now: datetime | None = None) -> stats.Streak:
     """The streak as of today from the stored run: a run that reached yesterday still
     counts today (the learner has until midnight to keep it)."""
