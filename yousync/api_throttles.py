@@ -25,6 +25,11 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
+# The general limits, which the ASGI response cache (yousync/asgi_cache.py) checks itself
+# for the requests it looks at: those it passes on to Django are not counted twice.
+GENERAL_SCOPES = ("anon", "user", "user_ip")
+COUNTED_SCOPE_KEY = "yousync.throttles_counted"
+
 # Scopes whose views are called server to server: one address makes all the calls, so
 # the general per-IP limit would throttle legitimate traffic. Their own rate bounds them.
 OWN_LIMIT_SCOPES = frozenset({"webhook"})
@@ -51,6 +56,13 @@ def window_hit(cache: BaseCache, key: str, *, window: int, timeout: int) -> tupl
         cache.set(current_key, 1, timeout)
         count = 1
     return count, int(cache.get(previous_key) or 0)
+
+
+def window_allows(
+    *, limit: int, duration: int, elapsed: float, current: int, previous: int
+) -> bool:
+    """Whether the sliding-window estimate, this request included, is within the limit."""
+    return previous * (1 - elapsed / duration) + current <= limit
 
 
 def seconds_until_allowed(
@@ -83,7 +95,7 @@ class WindowRateThrottle(BaseThrottle):
         scope = self.rate_scope(view)
         rate = settings.API_THROTTLE_RATES.get(scope) if scope else None
         who = self.client_key(request, view) if rate else None
-        if who is None:
+        if who is None or (scope in GENERAL_SCOPES and _counted_before_django(request)):
             return True
         limit, duration = rate
         now = self.timer()
@@ -94,7 +106,9 @@ class WindowRateThrottle(BaseThrottle):
             window=int(window),
             timeout=2 * duration,
         )
-        if previous * (1 - elapsed / duration) + current <= limit:
+        if window_allows(
+            limit=limit, duration=duration, elapsed=elapsed, current=current, previous=previous
+        ):
             return True
         self.retry_after = seconds_until_allowed(
             limit=limit, duration=duration, elapsed=elapsed, current=current, previous=previous
@@ -113,6 +127,11 @@ class WindowRateThrottle(BaseThrottle):
     @staticmethod
     def _exempt(view) -> bool:
         return getattr(view, "throttle_scope", None) in OWN_LIMIT_SCOPES
+
+
+def _counted_before_django(request) -> bool:
+    scope = getattr(request._request, "scope", None)  # ASGI requests only
+    return bool(scope and scope.get(COUNTED_SCOPE_KEY))
 
 
 class AnonRateThrottle(WindowRateThrottle):

@@ -15,6 +15,12 @@ if settings.ASGI_REQUEST_THREADS:
     # (persistent database connections); ASGI_REQUEST_THREADS=0 keeps Django's own.
     django_asgi_app = PooledThreadASGIHandler()
 
+if settings.API_RESPONSE_CACHE:
+    # Kept API answers, replayed before Django (yousync/asgi_cache.py).
+    from yousync.asgi_cache import ApiResponseCache
+
+    django_asgi_app = ApiResponseCache(django_asgi_app)
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -15,6 +15,29 @@ logger = logging.getLogger("yousync.request")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def request_id_for(incoming: str) -> str:
+    """The upstream proxy's id when it looks like one, else a new one."""
+    return incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+
+
+def log_request(method: str, path: str, status: int, started: float, **extra) -> None:
+    level = logging.ERROR if status >= 500 else logging.INFO
+    logger.log(
+        level,
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            **extra,
+        },
+    )
+
+
 class RequestLogMiddleware:
     sync_capable = True
     async_capable = True
@@ -25,28 +48,13 @@ class RequestLogMiddleware:
             markcoroutinefunction(self)
 
     def _begin(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         request.request_id = request_id
         return request_id, request_id_var.set(request_id), time.perf_counter()
 
     def _end(self, request, response, request_id, token, started) -> None:
         response["X-Request-ID"] = request_id
-        status = response.status_code
-        level = logging.ERROR if status >= 500 else logging.INFO
-        logger.log(
-            level,
-            "%s %s %s",
-            request.method,
-            request.path,
-            status,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        log_request(request.method, request.path, response.status_code, started)
         request_id_var.reset(token)
 
     def __call__(self, request):

@@ -268,6 +268,11 @@ if CATALOGUE_CACHE_SECONDS < 0 or (
         "CATALOGUE_CACHE_SECONDS must be between 0 and half of AWS_QUERYSTRING_EXPIRE "
         f"({_catalogue_cache_max or 'no limit'}); got {CATALOGUE_CACHE_SECONDS}."
     )
+# Whole API answers kept in Redis and replayed before Django for the app's repeated reads
+# (yousync/asgi_cache.py, yousync/response_cache.py); needs REDIS_URL and a cache time.
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", bool(REDIS_URL)) and CATALOGUE_CACHE_SECONDS > 0
+if API_RESPONSE_CACHE and not REDIS_URL:
+    raise ImproperlyConfigured("API_RESPONSE_CACHE needs REDIS_URL (the answers live in Redis).")
 
 STORAGES = {
     "default": _default_storage,

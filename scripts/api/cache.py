@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 
-VERSION_KEY = "api:catalogue:version"
+from yousync.response_cache import CATALOGUE_VERSION_KEY as VERSION_KEY
 
 
 def catalogue_changed() -> None:

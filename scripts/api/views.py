@@ -16,16 +16,24 @@ from scripts.api.serializers import (
     TokenDetailSerializer,
 )
 from scripts.models import Kind, Language, Line, Script
+from yousync import response_cache
 
 
 def cached(request, scope: str, *parts, build: Callable[[], Response]) -> Response:
-    """The body from the catalogue cache, or `build()`'s, stored when it is a 200.
+    """The body from the catalogue cache, or `build()`'s, stored when it is a 200; the
+    whole response kept for the app's next identical request (yousync/response_cache.py).
 
-    Only the body is cached: content negotiation, rendering and the middleware's headers
-    run as for any response.
+    The body cache serves requests that go through Django (browsers, the first request):
+    content negotiation, rendering and the middleware's headers run as for any response.
     """
     if not settings.CATALOGUE_CACHE_SECONDS:
         return build()
+    return response_cache.cacheable(
+        request, lambda: _body_cached(request, scope, *parts, build=build), per_learner=False
+    )
+
+
+def _body_cached(request, scope: str, *parts, build: Callable[[], Response]) -> Response:
     key = api_cache.response_key(scope, request, *parts)
     version, body = api_cache.lookup(key)
     if body is not None:
