@@ -92,6 +92,8 @@ class ApiResponseCache:
         headers = {}
         for name, value in scope["headers"]:
             if name in _HEADERS_READ:
+                if name in headers:  # Django would join repeated headers: let it
+                    return await self.app(scope, receive, send)
                 headers[name] = value.decode("latin-1")
         if b"cookie" in headers or b"origin" in headers:
             return await self.app(scope, receive, send)
