@@ -103,6 +103,10 @@ def parse_wrk(output: str) -> dict:
     }
 
 
+def _run_rps(result: dict) -> str:
+    return " / ".join(f"{run['rps']:.0f}" for run in result["runs"])
+
+
 class Command(BaseCommand):
     help = "wrk against the API's read endpoints under uvicorn (2 workers); see docs."
 
@@ -119,6 +123,11 @@ class Command(BaseCommand):
         parser.add_argument("--max-busy", type=float, default=0.25, help="CPU share.")
         parser.add_argument("--output", default="docs/benchmarks.md")
         parser.add_argument("--no-write", action="store_true")
+        parser.add_argument(
+            "--skip-django-path",
+            action="store_true",
+            help="Do not measure again with API_RESPONSE_CACHE=0 (every request via Django).",
+        )
 
     def handle(self, *args, **o):
         if connection.vendor != "postgresql" or not settings.REDIS_URL:
@@ -137,9 +146,27 @@ class Command(BaseCommand):
         queries = self._query_counts(endpoints, script)
         self.stdout.write(json.dumps(queries, indent=2))
 
+        started = datetime.now(UTC)
+        results = self._measure(endpoints, o, env={})
+        django_path = {}
+        if not o["skip_django_path"]:
+            self.stdout.write("Again with API_RESPONSE_CACHE=0: every request through Django")
+            django_path = self._measure(endpoints, o, env={"API_RESPONSE_CACHE": "0"})
+        report = {
+            "started": started,
+            "options": o,
+            "results": results,
+            "django_path": django_path,
+            "queries": queries,
+        }
+        self._summary(report)
+        if not o["no_write"]:
+            self._write(Path(settings.BASE_DIR) / o["output"], report)
+
+    def _measure(self, endpoints, o: dict, *, env: dict) -> dict:
         port = self._free_port()
-        server = self._start_server(port, o["workers"])
-        results, started = {}, datetime.now(UTC)
+        server = self._start_server(port, o["workers"], env)
+        results = {}
         try:
             base = f"http://127.0.0.1:{port}"
             for name, path in endpoints:
@@ -166,10 +193,28 @@ class Command(BaseCommand):
                 results[name] = {"path": path, "status": status, "runs": runs}
         finally:
             self._stop(server)
-        report = {"started": started, "options": o, "results": results, "queries": queries}
-        self._summary(report)
-        if not o["no_write"]:
-            self._write(Path(settings.BASE_DIR) / o["output"], report)
+        for name, share in self._answered_before_django(endpoints).items():
+            results[name]["kept_share"] = share
+        return results
+
+    def _answered_before_django(self, endpoints) -> dict[str, float | None]:
+        """Per endpoint, the share of the server's requests (warm-ups included) that the
+        ASGI layer answered from a kept response, from the request log."""
+        counts = {path: [0, 0] for _name, path in endpoints}
+        for row in self.server_log.read_text().splitlines():
+            if '"yousync.request"' not in row:
+                continue
+            try:
+                entry = json.loads(row)
+            except ValueError:
+                continue
+            if entry.get("path") in counts:
+                counts[entry["path"]][0] += 1
+                counts[entry["path"]][1] += entry.get("cache") == "hit"
+        return {
+            name: (counts[path][1] / counts[path][0] if counts[path][0] else None)
+            for name, path in endpoints
+        }
 
     # --- queries per request ------------------------------------------------------------
 
@@ -255,7 +300,7 @@ class Command(BaseCommand):
             sock.bind(("127.0.0.1", 0))
             return sock.getsockname()[1]
 
-    def _start_server(self, port: int, workers: int) -> subprocess.Popen:
+    def _start_server(self, port: int, workers: int, env: dict) -> subprocess.Popen:
         extra = os.environ.get("BENCH_UVICORN_ARGS", "").split()
         args = [sys.executable, "-m", "uvicorn", "yousync.asgi:application"]
         args += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
@@ -263,10 +308,13 @@ class Command(BaseCommand):
         log_dir = Path(settings.VAR_DIR) / "bench"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.server_args = args[2:]
-        log = (log_dir / "uvicorn.log").open("w")
+        self.server_log = log_dir / "uvicorn.log"
+        log = self.server_log.open("w")
         server = subprocess.Popen(
             args,
             cwd=settings.BASE_DIR,
+            # As in the Dockerfile: each request's log line is written when it is made.
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -328,7 +376,11 @@ class Command(BaseCommand):
     # --- report ---------------------------------------------------------------------------
 
     def _summary(self, report: dict) -> None:
-        for name, result in report["results"].items():
+        for label, results in (("", report["results"]), ("django path ", report["django_path"])):
+            self._medians(label, results)
+
+    def _medians(self, label: str, results: dict) -> None:
+        for name, result in results.items():
             runs = result["runs"]
             if runs:
                 result["rps"] = statistics.median(r["rps"] for r in runs)
@@ -342,7 +394,7 @@ class Command(BaseCommand):
                     and not result["non_2xx"]
                 )
             self.stdout.write(
-                f"{name}: "
+                f"{label}{name}: "
                 + json.dumps({k: v for k, v in result.items() if k != "runs"}, default=str)
             )
 
@@ -376,16 +428,38 @@ class Command(BaseCommand):
                     f"| | | | | {queries} | — | |"
                 )
                 continue
-            runs = " / ".join(f"{r['rps']:.0f}" for r in result["runs"])
+            runs = _run_rps(result)
             busy = "/".join(f"{r['busy_before']:.0%}" for r in result["runs"])
             loads = f"{busy} CPU; load {result['runs'][-1]['load'].split(' / ')[0]}"
             verdict = "pass" if result["passed"] else "**fail**"
+            kept = result.get("kept_share")
+            kept = f"{kept:.1%}" if kept is not None else "—"
             rows.append(
                 f"| `GET {result['path']}` | **{result['rps']:.0f}** ({runs}) "
                 f"| {result['p50']:.1f} ms | **{result['p99']:.1f} ms** "
-                f"| {result['non_2xx']} | {result['server_cpu_ms']:.1f} ms "
+                f"| {result['non_2xx']} | {result['server_cpu_ms']:.1f} ms | {kept} "
                 f"| {queries} | {verdict} | {loads} |"
             )
+        django_rows = [
+            f"| `GET {result['path']}` | {result['rps']:.0f} ({_run_rps(result)}) "
+            f"| {result['p50']:.1f} ms | {result['p99']:.1f} ms | {result['non_2xx']} "
+            f"| {result['server_cpu_ms']:.1f} ms |"
+            for result in report["django_path"].values()
+            if result["runs"]
+        ]
+        django_table = []
+        if django_rows:
+            django_table = [
+                "The same runs with `API_RESPONSE_CACHE=0`, so that every request goes "
+                "through Django's middleware and views (the per-learner statistics rows "
+                "and the catalogue body cache still apply). This is what the first request "
+                "after a change costs, and what browsers (cookies, CORS) always get:",
+                "",
+                "| endpoint | req/s, median | p50 | p99 | non-2xx | server CPU per request |",
+                "| --- | --- | --- | --- | --- | --- |",
+                *django_rows,
+                "",
+            ]
         started = report["started"]
         section = "\n".join(
             [
@@ -407,11 +481,20 @@ class Command(BaseCommand):
                 f"{o['max_busy']:.0%} busy; medians (every run's req/s in brackets).",
                 "",
                 "| endpoint | req/s, median | p50 | p99 | non-2xx | server CPU per request "
-                "| queries per request "
+                "| answered before Django | queries per request "
                 "| target ≥ 700 req/s, p99 ≤ 120 ms | before the runs |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
                 *rows,
                 "",
+                "With the production settings the app's repeated reads are answered from "
+                "whole responses kept in Redis by an ASGI layer in front of Django "
+                '(docs/api.md, "Kept answers"); "answered before Django" is the share of '
+                "the server's requests to that endpoint, warm-up included, answered that "
+                "way (from the request log). The rest, and every first request per learner "
+                "and page, went through Django and were kept. Nothing was written during "
+                "the runs, so nothing was dropped.",
+                "",
+                *django_table,
                 "Queries are counted in-process (Django test client, same settings) on the "
                 "bench data and again on small data (a 3-line script, 30 more scripts, a "
                 'learner with 5 attempts); "cached" is a repeat of the same request. '
