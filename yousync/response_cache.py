@@ -14,22 +14,29 @@ a 200 with an internal header the ASGI layer strips and stores the response unde
   bookmarks, the profile, the admin's user form). A new value is made when the next
   request finds none, so an entry made before a change never matches again.
 
-The learner key doubles as the fast path's proof that the account is active: it is only
-made by a request Django has authenticated, it lapses after LEARNER_KEY_SECONDS, and
-deactivating a user deletes it. Versions are read before the rows, and writes delete
-them after their transaction commits, so an answer built from rows older than a change
-is stored under a version that is already gone.
+Versions are read before the rows, and writes delete them after their transaction
+commits, so an answer built from rows older than a change is stored under a version
+that is already gone. Entries expire at a time spread over the last fifth of their
+lifetime, so entries made together (a deploy, a burst) are not all rebuilt together.
+
+Separately, the fast path answers a signed-in request only while the account key
+(`account_key`) says the account was found active within ACCOUNT_CHECK_SECONDS: Django
+sets it when it authenticates the learner, the ASGI layer after its own one-query check
+(`account_is_active`, as DRF's JWT authentication checks), and `learner_changed` —
+which the admin calls on deactivation or deletion — removes it.
 """
 
 import json
+import random
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.http import HttpRequest, HttpResponse
 
 CATALOGUE_VERSION_KEY = "api:catalogue:version"
@@ -37,12 +44,18 @@ CATALOGUE_VERSION_KEY = "api:catalogue:version"
 PLAN_SCOPE_KEY = "yousync.response_cache"
 # Response header from a view to the ASGI layer, never sent to a client.
 ENTRY_HEADER = "X-YouSync-Cache-Entry"
-# How long the fast path trusts an account without Django looking at it again.
-LEARNER_KEY_SECONDS = 60
+# How long a learner's version lives unused (a new one only means rebuilt answers).
+LEARNER_VERSION_SECONDS = 7 * 24 * 3600
+# How long the fast path trusts an account without looking at its row again.
+ACCOUNT_CHECK_SECONDS = 60
 
 
-def learner_key(user_id: int) -> str:
+def learner_key(user_id: int | str) -> str:
     return f"api:learner:{user_id}"
+
+
+def account_key(user_id: int | str) -> str:
+    return f"api:account:{user_id}"
 
 
 def new_version() -> int:
@@ -64,7 +77,7 @@ def learner_version(user_id: int) -> str:
     key = learner_key(user_id)
     version = cache.get(key)
     if version is None:
-        cache.add(key, new_version(), timeout=LEARNER_KEY_SECONDS)
+        cache.add(key, new_version(), timeout=LEARNER_VERSION_SECONDS)
         version = cache.get(key)
     return str(version)
 
@@ -72,7 +85,25 @@ def learner_version(user_id: int) -> str:
 def learner_changed(user_id: int) -> None:
     """Call after any write that changes what a learner's own API answers show (or
     whether they may sign in). Inside a transaction it acts when that commits."""
-    transaction.on_commit(lambda: cache.delete(learner_key(user_id)), robust=True)
+    keys = [learner_key(user_id), account_key(user_id)]
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
+def account_vouch(user_id: int | str) -> None:
+    cache.set(account_key(user_id), 1, timeout=ACCOUNT_CHECK_SECONDS)
+
+
+def account_is_active(user_id: str) -> bool:
+    """What DRF's JWT authentication checks of the token's account: it exists and is
+    active. For the ASGI layer, which calls it on a thread of its own."""
+    User = get_user_model()
+    close_old_connections()
+    try:
+        return User.objects.filter(pk=user_id, is_active=True).exists()
+    except (ValueError, TypeError):
+        return False
+    finally:
+        close_old_connections()
 
 
 def plan(request: HttpRequest) -> dict | None:
@@ -101,17 +132,15 @@ def cacheable(
     signed_in = user.is_authenticated and str(user.pk) == found.get("uid")
     if per_learner and not signed_in:
         return build()
+    if signed_in:
+        account_vouch(user.pk)
+    lifetime = settings.CATALOGUE_CACHE_SECONDS * random.uniform(0.8, 1.0)  # noqa: S311
     entry: dict[str, Any] = {
         "learner": per_learner,
         "uid": user.pk if signed_in else None,
         "catalogue": catalogue_version(),
-        # Also for shared answers: the key's presence is what lets the fast path answer
-        # this learner at all.
-        "learner_version": learner_version(user.pk) if signed_in else None,
-        "until": min(
-            time.time() + settings.CATALOGUE_CACHE_SECONDS,
-            until if until is not None else float("inf"),
-        ),
+        "learner_version": learner_version(user.pk) if per_learner else None,
+        "until": min(time.time() + lifetime, until if until is not None else float("inf")),
     }
     response = build()
     if response.status_code == 200:

@@ -55,7 +55,9 @@ def django_app(settings):
 
 @pytest.fixture
 def app(django_app):
-    return ApiResponseCache(django_app)
+    app = ApiResponseCache(django_app)
+    yield app
+    app.account_thread.submit(connections.close_all).result()
 
 
 def get(app, path: str, *, token=None, query: str = "", headers=()) -> tuple[int, dict, bytes]:
@@ -124,11 +126,13 @@ def test_shared_answer_serves_other_learners_and_anonymous_requests(app, django_
     get(app, "/api/scripts/", token=token_for(UserFactory()))
 
     other = UserFactory()
-    get(app, "/api/scripts/", token=token_for(other))  # Django vouches for this account once
+    status = get(app, "/api/scripts/", token=token_for(other))[0]  # its row looked at once
     get(app, "/api/scripts/", token=token_for(other))
     get(app, "/api/scripts/")
 
-    assert django_app.calls == 2
+    assert status == 200
+    assert django_app.calls == 1
+    assert cache.get(response_cache.account_key(other.pk)) == 1
 
 
 def test_catalogue_change_reaches_the_next_request(app, django_app):
@@ -155,6 +159,18 @@ def test_query_string_and_language_are_part_of_what_is_kept(app, django_app):
     get(app, "/api/scripts/", token=token, query="kind=movie")
 
     assert django_app.calls == 3
+
+
+def test_only_json_answers_are_kept(app, django_app):
+    LineFactory()
+    token = token_for(UserFactory())
+    html = [(b"accept", b"text/html")]
+
+    first = get(app, "/api/scripts/", token=token, headers=html)
+    get(app, "/api/scripts/", token=token, headers=html)
+
+    assert first[1]["content-type"].startswith("text/html")
+    assert django_app.calls == 2
 
 
 def test_learner_answers_are_each_learners_own(app, django_app):
@@ -227,6 +243,35 @@ def test_deactivated_account_is_refused_at_once(app, django_app, rf):
 
     assert get(app, "/api/mypage/overview", token=token)[0] == 401
     assert get(app, "/api/scripts/", token=token)[0] == 401
+
+
+def test_lapsed_account_check_is_one_query_not_a_rebuild(app, django_app):
+    learner = UserFactory()
+    token = token_for(learner)
+    AttemptFactory(user=learner)
+    first = get(app, "/api/mypage/my-dubbed-tokens", token=token)
+
+    cache.delete(response_cache.account_key(learner.pk))  # as after ACCOUNT_CHECK_SECONDS
+    again = get(app, "/api/mypage/my-dubbed-tokens", token=token)
+
+    assert again[2] == first[2]
+    assert django_app.calls == 1
+    assert cache.get(response_cache.account_key(learner.pk)) == 1
+
+
+def test_account_deactivated_behind_the_services_back_is_refused_once_its_check_lapses(
+    app, django_app
+):
+    learner = UserFactory()
+    token = token_for(learner)
+    LineFactory()
+    get(app, "/api/scripts/", token=token)
+
+    User.objects.filter(pk=learner.pk).update(is_active=False)  # no learner_changed()
+    cache.delete(response_cache.account_key(learner.pk))
+
+    assert get(app, "/api/scripts/", token=token)[0] == 401
+    assert django_app.calls == 2
 
 
 def test_bad_token_never_gets_a_kept_answer(app, django_app):
