@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 import redis.asyncio as redis
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DatabaseError
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -129,9 +130,13 @@ class ApiResponseCache:
     async def _check_account(self, uid: str) -> bool:
         """The account's row, looked at on a thread (one query): still there and active?"""
         loop = asyncio.get_running_loop()
-        active = await loop.run_in_executor(
-            self.account_thread, response_cache.account_is_active, uid
-        )
+        try:
+            active = await loop.run_in_executor(
+                self.account_thread, response_cache.account_is_active, uid
+            )
+        except DatabaseError as exc:
+            logger.warning("Account check failed, Django answers: %s", exc)
+            return False
         if active:
             await self._redis().set(
                 self.cache.make_key(response_cache.account_key(uid)),

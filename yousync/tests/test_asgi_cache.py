@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib import admin
 from django.core.cache import cache
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -271,6 +271,23 @@ def test_account_deactivated_behind_the_services_back_is_refused_once_its_check_
     cache.delete(response_cache.account_key(learner.pk))
 
     assert get(app, "/api/scripts/", token=token)[0] == 401
+    assert django_app.calls == 2
+
+
+def test_failed_account_check_leaves_the_answer_to_django(app, django_app, monkeypatch):
+    learner = UserFactory()
+    token = token_for(learner)
+    LineFactory()
+    get(app, "/api/scripts/", token=token)
+    cache.delete(response_cache.account_key(learner.pk))
+
+    def database_down(user_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(response_cache, "account_is_active", database_down)
+    status = get(app, "/api/scripts/", token=token)[0]
+
+    assert status == 200
     assert django_app.calls == 2
 
 

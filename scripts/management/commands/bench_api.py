@@ -492,7 +492,8 @@ class Command(BaseCommand):
                 "the server's requests to that endpoint, warm-up included, answered that "
                 "way (from the request log). The rest, and every first request per learner "
                 "and page, went through Django and were kept. Nothing was written during "
-                "the runs, so nothing was dropped.",
+                'the runs, so nothing was dropped. "Queries per request" are those of the '
+                "Django path; an answer kept before Django makes none.",
                 "",
                 *django_table,
                 "Queries are counted in-process (Django test client, same settings) on the "
