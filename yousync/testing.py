@@ -1,5 +1,7 @@
-"""Helpers for tests that run the real processes: ASGI server, worker, `serve`."""
+"""Helpers for tests that run the real processes (ASGI server, worker, `serve`) or call
+the ASGI application in-process."""
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -162,3 +164,38 @@ def launch_chromium(playwright, *extra_args: str):
     return playwright.chromium.launch(
         executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args]
     )
+
+
+async def asgi_get(
+    app, path: str, *, query: str = "", headers=(), client=("127.0.0.1", 50000)
+) -> tuple[int, dict[str, str], bytes]:
+    """One GET through an ASGI application in-process: (status, headers, body)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": client,
+        "server": ("127.0.0.1", 8000),
+    }
+    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+    sent = []
+
+    async def receive():
+        if incoming:
+            return incoming.pop()
+        await asyncio.sleep(3600)  # no disconnect: the request runs to its end
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    start = sent[0]
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body

@@ -2,7 +2,6 @@
 what is replayed, to whom, and what makes it go through Django again. Real Redis and
 PostgreSQL; Django's side runs in the request threads of the production handler."""
 
-import asyncio
 import json
 import time
 from datetime import timedelta
@@ -25,6 +24,7 @@ from scripts.api.cache import catalogue_changed
 from yousync import response_cache
 from yousync.asgi_cache import ApiResponseCache
 from yousync.asgi_handler import PooledThreadASGIHandler
+from yousync.testing import asgi_get
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -61,43 +61,12 @@ def app(django_app):
 
 
 def get(app, path: str, *, token=None, query: str = "", headers=()) -> tuple[int, dict, bytes]:
-    sent_headers = [(b"host", b"127.0.0.1"), *headers]
+    sent_headers = list(headers)
     if token is not None:
         sent_headers.append((b"authorization", f"Bearer {token}".encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": sent_headers,
-        "client": ("10.1.2.3", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-    async def run():
-        incoming = [{"type": "http.request", "body": b"", "more_body": False}]
-        sent = []
-
-        async def receive():
-            if incoming:
-                return incoming.pop()
-            await asyncio.sleep(3600)
-
-        async def send(message):
-            sent.append(message)
-
-        await app(scope, receive, send)
-        return sent
-
-    sent = async_to_sync(run)()
-    start = sent[0]
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
+    return async_to_sync(asgi_get)(
+        app, path, query=query, headers=sent_headers, client=("10.1.2.3", 50000)
+    )
 
 
 def token_for(user) -> str:

@@ -15,40 +15,13 @@ from django.db.backends.signals import connection_created
 
 from scripts.tests.factories import LineFactory
 from yousync.asgi_handler import PooledThreadASGIHandler
+from yousync.testing import asgi_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def call(app, path: str, headers=()) -> tuple[int, dict, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
-    sent = []
-
-    async def receive():
-        if incoming:
-            return incoming.pop()
-        await asyncio.sleep(3600)  # no disconnect: the request runs to its end
-
-    async def send(message):
-        sent.append(message)
-
-    await app(scope, receive, send)
-    start = sent[0]
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
+    return await asgi_get(app, path, headers=headers)
 
 
 @pytest.fixture
