@@ -44,7 +44,7 @@ CATALOGUE_VERSION_KEY = "api:catalogue:version"
 PLAN_SCOPE_KEY = "yousync.response_cache"
 # Response header from a view to the ASGI layer, never sent to a client.
 ENTRY_HEADER = "X-YouSync-Cache-Entry"
-# How long a learner's version lives unused (a new one only means rebuilt answers).
+# How long a learner's version lives (when it lapses, their answers are rebuilt once).
 LEARNER_VERSION_SECONDS = 7 * 24 * 3600
 # How long the fast path trusts an account without looking at its row again.
 ACCOUNT_CHECK_SECONDS = 60
