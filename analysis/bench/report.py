@@ -127,9 +127,11 @@ def render(summary, latency, trackers, quick: bool, corpus: dict, took: float, e
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace only the '## Scoring engine' section, keeping everything else."""
+    """Replace only the `## ` section that `section` starts with (its first line), up to
+    the next `## ` heading, keeping everything else; append it when missing."""
+    heading = section.split("\n", 1)[0]
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Scoring engine\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _m: section.rstrip() + "\n\n", text)
     else:

@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
+from analysis.bench.report import write_section
 from scripts.models import Line
 from yousync.testing import ProcessGroup, child_env
 
@@ -197,12 +198,4 @@ class Command(BaseCommand):
                 "",
             ]
         )
-        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if SECTION in text:
-            before, rest = text.split(SECTION, 1)
-            after = rest.split("\n## ", 1)
-            text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-        else:
-            text = text.rstrip() + "\n\n" + section
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        write_section(path, section)

@@ -31,6 +31,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
 
+from analysis.bench.report import write_section
 from scripts.models import Line, Script
 
 SECTION = "## API throughput (wrk)"
@@ -506,11 +507,4 @@ class Command(BaseCommand):
                 "",
             ]
         )
-        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if SECTION in text:
-            before, rest = text.split(SECTION, 1)
-            after = rest.split("\n## ", 1)
-            text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-        else:
-            text = text.rstrip() + "\n\n" + section
-        path.write_text(text)
+        write_section(path, section)
