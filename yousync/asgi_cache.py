@@ -210,6 +210,7 @@ class _Lookup:
             else [("anon", f"ip:{ident}")]
         )
         now = time.time()
+        make_key = self.layer.cache.make_key
         limits = []
         for name, client in who:
             rate = settings.API_THROTTLE_RATES.get(name)
@@ -218,7 +219,6 @@ class _Lookup:
             limit, duration = rate
             window, elapsed = divmod(now, duration)
             base = f"throttle:{name}:{client}"
-            make_key = self.layer.cache.make_key
             limits.append(
                 (
                     limit,

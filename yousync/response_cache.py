@@ -64,13 +64,13 @@ def new_version() -> int:
     return secrets.randbits(62)
 
 
-def catalogue_version() -> str:
+def catalogue_version() -> int:
     version = cache.get(CATALOGUE_VERSION_KEY)
     if version is None:
         # Start from the clock, never from a number an old entry may carry.
         cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(CATALOGUE_VERSION_KEY)
-    return str(version)
+    return version
 
 
 def learner_version(user_id: int) -> str:
@@ -138,7 +138,7 @@ def cacheable(
     entry: dict[str, Any] = {
         "learner": per_learner,
         "uid": user.pk if signed_in else None,
-        "catalogue": catalogue_version(),
+        "catalogue": str(catalogue_version()),  # as the ASGI layer reads it from Redis
         "learner_version": learner_version(user.pk) if per_learner else None,
         "until": min(time.time() + lifetime, until if until is not None else float("inf")),
     }

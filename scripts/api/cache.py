@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from yousync.response_cache import CATALOGUE_VERSION_KEY as VERSION_KEY
+from yousync.response_cache import catalogue_version
 
 
 def catalogue_changed() -> None:
@@ -57,8 +58,7 @@ def lookup(key: str) -> tuple[int, Any | None]:
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
+        version = catalogue_version()
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         return version, entry[1]
