@@ -1,11 +1,13 @@
 """Score takes from the command line.
 
     python -m analysis.score --reference REF --attempt TAKE --text "..." [--kind song]
+                             [--language ko]
     python -m analysis.score --batch FILE.jsonl
 
-A batch file holds one {"reference", "attempt", "text", "kind"} object per line; each
-result line carries the scoring time. Models load once, and each reference is analysed
-once however many takes use it.
+A batch file holds one {"reference", "attempt", "text", "kind", "language"} object per
+line ("kind" and "language" optional); each result line carries the scoring time. The
+language defaults to what the text's script says (Hangul: ko, otherwise en). Models
+load once, and each reference is analysed once however many takes use it.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ import time
 from analysis import engine
 
 
-def _score(reference: str, attempt: str, text: str, kind: str, cache: dict) -> dict:
-    key = (reference, text, kind)
+def _score(
+    reference: str, attempt: str, text: str, kind: str, language: str | None, cache: dict
+) -> dict:
+    key = (reference, text, kind, language)
     started = time.perf_counter()
     try:
         if key not in cache:
-            cache[key] = engine.analyse_reference(reference, text, kind)
-        result = engine.assess(None, attempt, text, kind, reference_analysis=cache[key])
+            cache[key] = engine.analyse_reference(reference, text, kind, language=language)
+        result = engine.assess(
+            None, attempt, text, kind, reference_analysis=cache[key], language=language
+        )
         out = {"ok": True, **result.to_dict()}
     except engine.EngineError as exc:
         out = {"ok": False, "error": exc.to_dict()}
@@ -38,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempt", help="the learner's take")
     parser.add_argument("--text", help="the line's text")
     parser.add_argument("--kind", default="movie", help="script kind; 'song' scores karaoke-style")
+    parser.add_argument(
+        "--language", help="the line's language (en, ko, ...); default: from the text's script"
+    )
     parser.add_argument("--batch", help="JSON-lines file of takes to score")
     args = parser.parse_args(argv)
     cache: dict = {}
@@ -54,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                     item["attempt"],
                     item["text"],
                     item.get("kind", "movie"),
+                    item.get("language"),
                     cache,
                 )
                 failed += not out["ok"]
@@ -61,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed else 0
     if not (args.reference and args.attempt and args.text):
         parser.error("--reference, --attempt and --text are required without --batch")
-    out = _score(args.reference, args.attempt, args.text, args.kind, cache)
+    out = _score(args.reference, args.attempt, args.text, args.kind, args.language, cache)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0 if out["ok"] else 1
 

@@ -11,6 +11,7 @@ def reference_analysis_is_current(line: Line) -> bool:
         cached.get("format") == REFERENCE_FORMAT
         and cached.get("text") == line.text
         and cached.get("kind") == line.script.kind
+        and cached.get("language") == line.script.language
     )
 
 
@@ -19,7 +20,9 @@ def reference_analysis_for(line: Line) -> dict:
     if reference_analysis_is_current(line):
         return line.reference_analysis
     with line.reference_audio.open("rb") as handle:
-        data = engine.analyse_reference(handle.read(), line.text, line.script.kind)
+        data = engine.analyse_reference(
+            handle.read(), line.text, line.script.kind, language=line.script.language
+        )
     Line.objects.filter(id=line.id).update(reference_analysis=data)
     line.reference_analysis = data
     return data

@@ -65,6 +65,7 @@ def score_attempt(attempt_id: int) -> None:
             ),
             reference_analysis=reference,
             max_seconds=settings.MAX_RECORDING_SECONDS,
+            language=line.script.language,
         )
     except engine.EngineError as exc:
         services.attempt_fail(attempt=attempt, code=exc.code, message=exc.message_en)

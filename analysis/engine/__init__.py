@@ -3,8 +3,12 @@
 Plain library, no Django. Typical use in a worker::
 
     warm_up()                                   # once, at worker start
-    cached = analyse_reference(ref_path, text, kind)   # once per line, store the dict
-    result = assess(None, take_path, text, kind, progress=report, reference_analysis=cached)
+    cached = analyse_reference(ref_path, text, kind, language="en")   # once per line, stored
+    result = assess(None, take_path, text, kind, progress=report, reference_analysis=cached,
+                    language="en")
+
+``language`` defaults to what the text's script says (Hangul: "ko", else "en").
+Languages without a phone model ("ja") get no pronunciation score (None).
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from . import audio, lexicon, models
+from . import align, audio, lexicon, models, phonemes, pitch, vad
 from .emotion import score_emotion
 from .errors import (
     WARNING_MESSAGES,
@@ -28,6 +33,7 @@ from .errors import (
 )
 from .feedback import build_feedback
 from .intonation import score_intonation, time_map
+from .phone_analysis import analyse_phones
 from .pronunciation import score_pronunciation
 from .recording import RecordingAnalysis, analyse
 from .timing import score_timing
@@ -47,6 +53,7 @@ __all__ = [
     "UndecodableAudioError",
     "analyse_reference",
     "assess",
+    "language_of",
     "warm_up",
 ]
 
@@ -70,6 +77,7 @@ WEIGHTS = {
     "song": {"pronunciation": 0.2, "intonation": 0.45, "timing": 0.25, "emotion": 0.1},
 }
 AudioSource = audio.AudioSource
+language_of = phonemes.language_of
 
 
 class _Stages:
@@ -94,24 +102,38 @@ class _Stages:
         return {k: round(v, 4) for k, v in self.seconds.items()}
 
 
-def _words(text: str) -> list[lexicon.Word]:
-    words = lexicon.words_for(text)
+def _words(text: str, language: str) -> list[lexicon.Word]:
+    words = lexicon.words_for(text, language)
     if not words:
         raise EmptyTextError("the line's text has no words")
     return words
 
 
-def _analyse_reference(reference: AudioSource, words, kind, max_seconds) -> RecordingAnalysis:
+def _language(text: str, language: str | None) -> str:
+    return (language or phonemes.language_of(text)).lower()[:2]
+
+
+def _analyse_reference(
+    reference: AudioSource,
+    words: list[lexicon.Word],
+    kind: str,
+    max_seconds: float | None,
+    language: str,
+) -> RecordingAnalysis:
     decoded = audio.decode(reference, max_seconds=max_seconds)
-    return analyse(decoded, words, kind, lambda _stage: None)
+    return analyse(decoded, words, kind, lambda _stage: None, language)
 
 
-def _cached_reference(data: dict | None, text: str, kind: str) -> RecordingAnalysis | None:
-    """The cached analysis if it was made for this text, kind and engine format."""
+def _cached_reference(
+    data: dict[str, Any] | None, text: str, kind: str, language: str
+) -> RecordingAnalysis | None:
+    """The cached analysis if it was made for this text, kind, language and engine format."""
     if data is None or data.get("text", text) != text:
         return None
     # Songs track pitch over a wider range, so a speech analysis does not fit a song.
     if (data.get("kind", kind) == "song") != (kind == "song"):
+        return None
+    if data.get("language") != language:
         return None
     try:
         return RecordingAnalysis.from_dict(data)
@@ -120,11 +142,16 @@ def _cached_reference(data: dict | None, text: str, kind: str) -> RecordingAnaly
 
 
 def analyse_reference(
-    reference: AudioSource, text: str, kind: str = "movie", max_seconds: float | None = None
-) -> dict:
+    reference: AudioSource,
+    text: str,
+    kind: str = "movie",
+    max_seconds: float | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
     """Analyse the actor's clip once; the JSON-serialisable result is cached per line."""
-    words = _words(text)
-    data = _analyse_reference(reference, words, kind, max_seconds).to_dict()
+    lang = _language(text, language)
+    words = _words(text, lang)
+    data = _analyse_reference(reference, words, kind, max_seconds, lang).to_dict()
     data["text"] = text
     data["kind"] = kind
     return data
@@ -136,8 +163,9 @@ def assess(
     text: str,
     kind: str = "movie",
     progress: ProgressCallback | None = None,
-    reference_analysis: dict | None = None,
+    reference_analysis: dict[str, Any] | None = None,
     max_seconds: float | None = None,
+    language: str | None = None,
 ) -> Assessment:
     """Score a learner's take against the actor's clip.
 
@@ -145,17 +173,18 @@ def assess(
     side; ``reference`` may then be None. Raises an ``EngineError`` subclass when the
     take cannot be scored.
     """
-    words = _words(text)
+    lang = _language(text, language)
+    words = _words(text, lang)
     stages = _Stages(progress)
     stages("decode")
     decoded = audio.decode(attempt, max_seconds=max_seconds)
-    ref = _cached_reference(reference_analysis, text, kind)
+    ref = _cached_reference(reference_analysis, text, kind, lang)
     if ref is None:
         if reference is None:
             raise ValueError("need the reference audio or a current cached analysis of it")
-        ref = _analyse_reference(reference, words, kind, None)
-    att = analyse(decoded, words, kind, stages)  # reports up to "intonation"
-    pron = score_pronunciation(att.alignment)
+        ref = _analyse_reference(reference, words, kind, None, lang)
+    att = analyse(decoded, words, kind, stages, lang)  # reports up to "intonation"
+    pron = score_pronunciation(ref.phones, att.phones, att.alignment, lang, att.word_aligner)
     inton = score_intonation(ref, att, "song" if kind == "song" else "speech")
     stages("timing")
     timing = score_timing(ref, att)
@@ -174,12 +203,14 @@ def assess(
         "timing": timing.score,
         "emotion": emotion.score,
     }
-    overall = sum(WEIGHTS[mode][k] * v for k, v in scores.items())
+    # A dimension that was not assessed drops out; the others keep their proportions.
+    weights = {k: WEIGHTS[mode][k] for k, v in scores.items() if v is not None}
+    overall = sum(w * float(scores[k] or 0.0) for k, w in weights.items()) / sum(weights.values())
     feedback = build_feedback(
         ref, att, mode, pron, inton, timing, emotion, time_map(ref, att), warnings
     )
     return Assessment(
-        pronunciation=float(pron.score),
+        pronunciation=None if pron.score is None else float(pron.score),
         intonation=float(inton.score),
         timing=float(timing.score),
         emotion=float(emotion.score),
@@ -203,14 +234,12 @@ def warm_up() -> None:
     samples = np.concatenate(
         [np.zeros(rate // 5, np.float32), tone, np.zeros(rate // 5, np.float32)]
     )
-    from . import align, pitch, vad
-
     models.get("vad")
     # A tone may not count as speech; the model ran all the same.
     with contextlib.suppress(EngineError):
         vad.detect_speech(samples, min_speech=0.0)
     words = lexicon.words_for("hello")
-    alignment = align.align_words(samples, words)
-    frames, _ = align.phone_loop_scores(samples)
-    align.attach_gop(alignment, frames)
+    align.align_words(samples, words)
+    analyse_phones(samples, phonemes.canonical(words, "en"), "en")
+    analyse_phones(samples, phonemes.canonical(lexicon.words_for("안녕", "ko"), "ko"), "ko")
     pitch.track_pitch(samples)

@@ -1,19 +1,21 @@
-"""Forced alignment and phone-loop decoding with pocketsphinx.
+"""Forced word alignment with pocketsphinx (English).
 
-Three passes over the same audio, each a few tens of milliseconds:
+Two passes over the same audio, each a few tens of milliseconds:
 
 1. Word pass: a finite-state grammar of the expected words in order, where each word
    may be skipped (an omission) and a loop of "garbage" phone-words may sit between
    words (an insertion). Viterbi decides which explanation the audio supports.
 2. Phone pass: pocketsphinx's second-pass state alignment of the words found, giving
-   each phone its frames and its acoustic score.
-3. Phone loop: an unconstrained phone recogniser (phone bigram) over the whole
-   utterance, the denominator of goodness of pronunciation (GOP).
+   each phone its frames.
+
+Pronunciation itself is judged by the phoneme model (``phone_analysis``); this
+aligner is kept for what it measures better: word and phone boundaries (HMM state
+alignment on 10 ms frames, where CTC's peaky 20 ms spans are coarse; see
+docs/scoring.md), and extra words between the expected ones.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import threading
@@ -33,8 +35,6 @@ P_INSERT = 0.01
 # stop) is enough to absorb an extra word. On the benchmark, 5 phones found the same
 # insertions and omissions as 11 or 21 at half and a quarter of the word-pass time.
 GARBAGE_PHONES = ["AH", "IY", "S", "N", "T"]
-# Pocketsphinx's scores are integers in log base 1.0001 after a 10-bit shift.
-SCORE_TO_NATS = math.log(1.0001) * 1024
 
 _decoder_kwargs = {
     "loglevel": "FATAL",
@@ -62,7 +62,7 @@ class Phone:
     phone: str
     start: float
     end: float
-    gop: float = 0.0  # nats per frame, <= 0 means the loop explained it as well or better
+    gop: float = 0.0  # the phone model's GOP (nats), filled in by recording.analyse
 
 
 @dataclass
@@ -165,22 +165,7 @@ def _load_word_decoder() -> models.Guarded:
     return models.Guarded(model=decoder, lock=threading.Lock())
 
 
-def _load_phone_decoder() -> models.Guarded:
-    import pocketsphinx
-
-    base = _model_dir()
-    config = pocketsphinx.Config(
-        hmm=os.path.join(base, "en-us", "en-us"),
-        allphone=os.path.join(base, "en-us", "en-us-phone.lm.bin"),
-        lm=None,
-        lw=2.0,
-        **_decoder_kwargs,
-    )
-    return models.Guarded(model=pocketsphinx.Decoder(config), lock=threading.Lock())
-
-
 models.register("sphinx_words", _load_word_decoder)
-models.register("sphinx_phones", _load_phone_decoder)
 
 
 def _garbage_word(phone: str) -> str:
@@ -254,7 +239,7 @@ def align_words(samples: np.ndarray, words: list[Word]) -> Alignment:
             decoder.set_alignment()
             _decode(decoder, pcm)
             phone_entries = [
-                (_strip_alt(w.name), [(p.name, p.start, p.duration, p.score) for p in w])
+                (_strip_alt(w.name), [(p.name, p.start, p.duration) for p in w])
                 for w in decoder.get_alignment()
             ]
         except (RuntimeError, TypeError):
@@ -299,43 +284,12 @@ def _assemble(words, segments, phone_entries, n_samples) -> Alignment:
         aligned.present = True
         aligned.start = start * FRAME_SECONDS
         aligned.end = (end + 1) * FRAME_SECONDS
-        for name, pstart, pdur, score in phones_by_pos.get(pos, []):
+        for name, pstart, pdur in phones_by_pos.get(pos, []):
             aligned.phones.append(
-                Phone(name, pstart * FRAME_SECONDS, (pstart + pdur) * FRAME_SECONDS, score)
+                Phone(name, pstart * FRAME_SECONDS, (pstart + pdur) * FRAME_SECONDS)
             )
         if aligned.phones:  # the state alignment's edges are sharper than the word pass
             aligned.start, aligned.end = aligned.phones[0].start, aligned.phones[-1].end
         cursor += 1
         pos += 1
     return Alignment(words=result, insertions=insertions)
-
-
-def phone_loop_scores(samples: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
-    """Per-frame acoustic score of the best free phone sequence, and that sequence."""
-    guarded = models.get("sphinx_phones")
-    with guarded.lock:
-        _decode(guarded.model, _pcm(samples))
-        segs = [(s.word, s.start_frame, s.end_frame, s.ascore) for s in guarded.model.seg()]
-    n_frames = max((e for _, _, e, _ in segs), default=0) + 1
-    per_frame = np.zeros(n_frames + 1, dtype=np.float64)
-    for _, start, end, ascore in segs:
-        # The Python API hands out ascore already exponentiated; back to raw units.
-        raw = math.log(max(ascore, 1e-300)) / math.log(1.0001)
-        per_frame[start : end + 1] = raw / (end - start + 1)
-    return per_frame, [(w, s, e) for w, s, e, _ in segs]
-
-
-def attach_gop(alignment: Alignment, loop_frames: np.ndarray) -> None:
-    """GOP per phone: aligned score minus phone-loop score over the same frames, per frame.
-
-    Both scores are already normalised by pocketsphinx to the best senone of each
-    frame, so the difference isolates "how much worse is the expected phone than the
-    best free phone sequence here", in nats per frame.
-    """
-    for word in alignment.words:
-        for phone in word.phones:
-            f0 = round(phone.start / FRAME_SECONDS)
-            f1 = max(f0 + 1, round(phone.end / FRAME_SECONDS))
-            loop = float(loop_frames[f0 : min(f1, len(loop_frames))].sum())
-            raw = phone.gop  # the aligned acoustic score was parked here by _assemble
-            phone.gop = (raw - loop) / (f1 - f0) * SCORE_TO_NATS

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from .diagnosis import diagnose
 from .emotion import EmotionResult
 from .intonation import IntonationResult
-from .pronunciation import PronunciationResult
+from .phonemes import MODEL_NAME
+from .pronunciation import PronunciationResult, WordScore
 from .recording import RecordingAnalysis
 from .timing import TimingResult
-from .types import FEEDBACK_VERSION
+from .types import (
+    FEEDBACK_VERSION,
+    DetailedFeedback,
+    PhoneFeedback,
+    PronunciationInfo,
+    WeakPhone,
+    WordFeedback,
+)
 
 MAX_POINTS = 200
 WEAK_WORD_BELOW = 80.0
@@ -34,6 +43,29 @@ def downsample(values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.nda
     return out, step
 
 
+LANGUAGE_NAMES = {
+    "en": ("English", "영어"),
+    "ko": ("Korean", "한국어"),
+    "ja": ("Japanese", "일본어"),
+}
+
+
+def pronunciation_info(pron: PronunciationResult) -> PronunciationInfo:
+    if pron.score is not None:
+        return {"assessed": True, "reason": None, "model": MODEL_NAME}
+    en, ko = LANGUAGE_NAMES.get(pron.language, (pron.language, pron.language))
+    return {
+        "assessed": False,
+        "reason": {
+            "en": f"Pronunciation is not scored for {en} lines yet: there is no phone model "
+            "for this language. The overall score uses intonation, timing and emotion.",
+            "ko": f"{ko} 대사는 아직 발음 점수를 매기지 않아요. 이 언어의 발음 모델이 없어서 "
+            "종합 점수는 억양, 타이밍, 감정으로 계산했어요.",
+        },
+        "model": None,
+    }
+
+
 def _json_list(values: np.ndarray, digits: int = 2) -> list[float | None]:
     return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
 
@@ -42,31 +74,50 @@ def _quote(text: str) -> str:
     return f"'{text.strip(',.;:!')}'"
 
 
-def _words(ref, att, pron: PronunciationResult) -> list[dict]:
+def _phones(ws: WordScore) -> list[PhoneFeedback]:
+    return [
+        {"phone": p.phone, "score": p.score, "status": p.status, "heard": p.heard}
+        for p in ws.phones
+    ]
+
+
+def _words(
+    ref: RecordingAnalysis, att: RecordingAnalysis, pron: PronunciationResult
+) -> list[WordFeedback]:
     ref_by_index = {w.index: w for w in ref.alignment.words}
-    out = []
+    att_by_index = {w.index: w for w in att.alignment.words}
+    out: list[WordFeedback] = []
     for ws in pron.words:
-        rw = ref_by_index.get(ws.word.index)
-        present = ws.word.present
+        rw = ref_by_index.get(ws.index)
+        aw = att_by_index.get(ws.index)
+        present = aw is not None and aw.present
+        start, end = (aw.start, aw.end) if aw is not None and present else (None, None)
+        if start is None and ws.status in ("ok", "mispronounced") and att.phones is not None:
+            # The word aligner missed a word the phone model hears: its coarser timing.
+            pw = next((w for w in att.phones.words if w.index == ws.index), None)
+            if pw is not None and pw.end > pw.start:
+                start, end = pw.start, pw.end
         out.append(
             {
-                "index": ws.word.index,
-                "text": ws.word.text,
-                "start": round(ws.word.start, 3) if present else None,
-                "end": round(ws.word.end, 3) if present else None,
+                "index": ws.index,
+                "text": ws.text,
+                "start": None if start is None else round(start, 3),
+                "end": None if end is None else round(end, 3),
                 "ref_start": round(rw.start, 3) if rw and rw.present else None,
                 "ref_end": round(rw.end, 3) if rw and rw.present else None,
-                "score": round(ws.score, 1),
+                "score": None if ws.score is None else round(ws.score, 1),
                 "status": ws.status,
+                "phone_scores": _phones(ws),
+                "issue": diagnose(ws),
             }
         )
-    for start, end, phones in pron.insertions:
+    for istart, iend, phones in pron.insertions:
         out.append(
             {
                 "index": None,
                 "text": "",
-                "start": round(start, 3),
-                "end": round(end, 3),
+                "start": round(istart, 3),
+                "end": round(iend, 3),
                 "ref_start": None,
                 "ref_end": None,
                 "score": None,
@@ -82,7 +133,9 @@ def _words(ref, att, pron: PronunciationResult) -> list[dict]:
             (
                 i
                 for i, w in enumerate(expected)
-                if w["start"] is not None and w["start"] >= ins["end"]
+                if (ws_start := w["start"]) is not None
+                and (ins_end := ins["end"]) is not None
+                and ws_start >= ins_end
             ),
             len(expected),
         )
@@ -92,7 +145,7 @@ def _words(ref, att, pron: PronunciationResult) -> list[dict]:
 
 def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:
     candidates: list[tuple[float, str, str, str]] = []  # severity, dimension, en, ko
-    omitted = [w.word.text for w in pron.words if w.status == "omitted"]
+    omitted = [w.text for w in pron.words if w.status == "omitted"]
     if omitted:
         names = ", ".join(_quote(t) for t in omitted[:3])
         candidates.append(
@@ -113,21 +166,23 @@ def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:
                 f"대사에 없는 말을 덧붙였어요({t:.1f}초 부근).",
             )
         )
-    weak = sorted((w for w in pron.words if w.status == "mispronounced"), key=lambda w: w.score)
+    weak = sorted(
+        (w for w in pron.words if w.status == "mispronounced"), key=lambda w: w.score or 0.0
+    )
     if weak:
         w = weak[0]
-        phone = min(w.phone_scores, key=lambda p: p[1])[0] if w.phone_scores else ""
-        sound = f" (the /{phone}/ sound)" if phone else ""
-        sound_ko = f"(/{phone}/ 소리)" if phone else ""
-        candidates.append(
-            (
-                (100 - w.score) / 100,
-                "pronunciation",
-                f"Work on {_quote(w.word.text)}{sound}: listen to the actor and repeat it slowly.",
-                f"{_quote(w.word.text)}{sound_ko} 발음을 연습하세요: "
-                "배우의 발음을 듣고 천천히 따라 해 보세요.",
-            )
-        )
+        issue = diagnose(w)
+        word = _quote(w.text)
+        if issue is not None:
+            how = issue["tip"] or {
+                "en": "Listen to the actor and repeat it slowly.",
+                "ko": "배우의 발음을 듣고 천천히 따라 해 보세요.",
+            }
+            en, ko = f"{issue['en']}. {how['en']}", f"{issue['ko']}. {how['ko']}"
+        else:
+            en = f"Work on {word}: listen to the actor and repeat it slowly."
+            ko = f"{word} 발음을 연습하세요: 배우의 발음을 듣고 천천히 따라 해 보세요."
+        candidates.append(((100 - (w.score or 0.0)) / 100, "pronunciation", en, ko))
     if abs(timing.onset_offset) >= 0.2:
         late = timing.onset_offset > 0
         s = abs(timing.onset_offset)
@@ -261,7 +316,7 @@ def build_feedback(
     emotion: EmotionResult,
     anchors: tuple[np.ndarray, np.ndarray],
     warnings: list[str],
-) -> dict:
+) -> DetailedFeedback:
     ref_curve, step = downsample(inton.ref_curve)
     att_curve, _ = downsample(inton.att_curve)
     times = inton.ref_times[::step][: len(ref_curve)]
@@ -274,14 +329,16 @@ def build_feedback(
     )
     ref_l, lstep = downsample(ref_db.astype(float))
     att_l, _ = downsample(att.loudness_db[att_idx].astype(float))
-    weak = {
-        str(w.word.index): [{"phone": p, "score": round(s, 1)} for p, s in w.phone_scores]
+    weak: dict[str, list[WeakPhone]] = {
+        str(w.index): [{"phone": p, "score": round(s, 1)} for p, s in w.phone_scores]
         for w in pron.words
-        if w.status != "omitted" and w.score < WEAK_WORD_BELOW and w.phone_scores
+        if w.score is not None and w.score < WEAK_WORD_BELOW and w.phone_scores
     }
     return {
         "version": FEEDBACK_VERSION,
         "kind": kind,
+        "language": pron.language,
+        "pronunciation": pronunciation_info(pron),
         "words": _words(ref, att, pron),
         "phones": weak,
         "pitch": {

@@ -296,8 +296,11 @@ def espeak_phones(words: list[str]) -> dict[str, tuple[str, ...]]:
 _oov_cache: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
-def words_for(text: str) -> list[Word]:
+def words_for(text: str, language: str = "en") -> list[Word]:
+    """The line's words; phones (ARPAbet, for the English word aligner) only for English."""
     tokens = tokenize(text)
+    if language != "en":
+        return [Word(display, key, (), "none") for display, key in tokens]
     dictionary = cmudict()
     unknown = [k for _, k in tokens if k not in dictionary and k not in _oov_cache]
     if unknown:

@@ -1,26 +1,58 @@
-"""Pronunciation: goodness of pronunciation (GOP) per phone, a status per word.
+"""Pronunciation: each phone judged against the actor's own rendering of it.
 
-A phone's GOP is how much worse (in nats per frame) the expected phone explains its
-frames than the best free phone sequence does. 0 means "as good as anything"; native
-speech sits a little below 0 because the free loop always finds something slightly
-better. The mapping to 0–100 is a logistic curve whose midpoint and slope are the
-only calibrated constants here (see docs/scoring.md).
+Inputs are the phoneme model's GOPs (``phone_analysis``): for every canonical phone,
+how many nats the whole utterance loses if the phone is replaced by its best
+alternative (a confusion learners make, or a deletion). A negative GOP means the
+alternative explains the audio better.
+
+Raw GOPs carry the model's quirks: it hears some words of a perfectly good reading
+as something else (a reduced vowel, an utterance-initial word), and a correct take
+by another voice shows the same quirks. So a phone is judged *relative to the
+actor*: the learner is expected to be at least about as clear as the actor was on
+the same phone (``target``), and is flagged only when
+
+* the alternative wins outright by more than ``ABSOLUTE_NATS`` (the model really
+  hears something else: the absolute floor), and
+* the learner is more than ``MARGIN_NATS`` below the target (the actor, on the same
+  phone, was not just as unclear); where the model doubts the actor too (a negative
+  reference GOP) the margin grows by that doubt.
+
+The actor's clip scored against itself therefore never flags anything and every
+phone scores at the top. The same rule, with its own constants, decides whether a
+word was left out (word presence) and whether a vowel was added after a final
+consonant (epenthesis). docs/scoring.md gives the calibration data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .align import AlignedWord, Alignment
+from .align import Alignment
+from .phone_analysis import PhoneAnalysis, PhoneResult, WordResult
 
-# Logistic mapping of a phone's GOP (nats/frame) to 0..1. Calibrated on flite and
-# espeak-ng voices reading the right vs. a different text: right-text phones cluster
-# above -1.5, wrong-text phones below -4.
-GOP_MIDPOINT = -3.0
-GOP_SLOPE = 1.0
-MISPRONOUNCED_BELOW = 60.0
+# Phones (nats of whole-utterance log-likelihood, see phone_analysis).
+ABSOLUTE_NATS = 1.5
+MARGIN_NATS = 4.0
+# Being clearer than this earns nothing more: a learner need not match an actor who
+# is far above the model's doubt on a phone.
+TARGET_CAP_NATS = 5.0
+# The logistic width that turns "nats past the flag line" into a 0-100 phone score:
+# on the line 50, one nat inside it 73, four nats inside it (the actor against
+# himself at the least) 98.
+SCORE_SLOPE_NATS = 1.0
+# A word is left out when deleting all its phones explains the audio better by more
+# than this, and the actor's rendering did not look just as doubtful.
+OMIT_ABSOLUTE_NATS = 3.0
+OMIT_MARGIN_NATS = 6.0
+OMIT_CAP_NATS = 10.0
+# An added vowel after a final consonant ('ㅡ' epenthesis).
+EPENTHESIS_ABSOLUTE_NATS = 1.0
+EPENTHESIS_MARGIN_NATS = 4.0
+EPENTHESIS_CAP_NATS = 5.0
+MISPRONOUNCED_BELOW = 50.0  # a phone scoring below this is flagged (evidence > 0)
 # An insertion this long or longer counts as an extra word, shorter ones are noise
 # at word joins.
 MIN_INSERTION_SECONDS = 0.15
@@ -28,49 +60,143 @@ MIN_INSERTION_PHONES = 2
 
 
 @dataclass
-class WordScore:
-    word: AlignedWord
+class PhoneScore:
+    phone: str
     score: float
-    status: str  # ok, mispronounced, omitted
-    phone_scores: list[tuple[str, float]]
+    status: str  # ok, mispronounced, missing
+    heard: str | None  # what the learner most likely said instead (None when ok)
+    gop: float
+    reference_gop: float
+
+
+@dataclass
+class WordScore:
+    index: int
+    text: str
+    score: float | None
+    status: str  # ok, mispronounced, omitted, not_assessed
+    phones: list[PhoneScore] = field(default_factory=list)
+    epenthesis: bool = False  # a vowel was added after the final consonant
+
+    @property
+    def phone_scores(self) -> list[tuple[str, float]]:
+        return [(p.phone, p.score) for p in self.phones]
 
 
 @dataclass
 class PronunciationResult:
-    score: float
+    score: float | None  # None: no phone model for the line's language
     words: list[WordScore]
     insertions: list[tuple[float, float, list[str]]]
+    language: str = "en"
 
 
-def phone_score(gop: float) -> float:
-    return float(100.0 / (1.0 + np.exp(-(gop - GOP_MIDPOINT) / GOP_SLOPE)))
+def evidence(value: float, reference: float, absolute: float, margin: float, cap: float) -> float:
+    """Nats past the flag line (> 0: flagged). See the module docstring.
+
+    Where the model prefers the alternative even on the actor's clip (a negative
+    reference), its view of that phone is unreliable: the margin grows by as much.
+    """
+    target = min(reference, cap)
+    doubt = max(0.0, -target)
+    return min(-value - absolute, target - value - margin - doubt)
 
 
-def score_pronunciation(alignment: Alignment) -> PronunciationResult:
-    words: list[WordScore] = []
-    for word in alignment.words:
-        if not word.present:
-            words.append(WordScore(word, 0.0, "omitted", []))
-            continue
-        phones = [(p.phone, phone_score(p.gop)) for p in word.phones]
-        # A word is as good as its phones on average, but one badly wrong phone
-        # changes a word ("ship" vs "sheep"), so the weakest phone weighs in too.
-        if phones:
-            values = np.array([s for _, s in phones])
-            score = float(0.7 * values.mean() + 0.3 * values.min())
-        else:
-            score = 50.0  # phone pass failed: neutral rather than invented precision
-        status = "ok" if score >= MISPRONOUNCED_BELOW else "mispronounced"
-        words.append(WordScore(word, score, status, phones))
+def phone_score(value: float, reference: float) -> float:
+    e = evidence(value, reference, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS)
+    return 100.0 / (1.0 + math.exp(min(50.0, e / SCORE_SLOPE_NATS)))
+
+
+def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
+    reference = ref.gop if ref is not None else TARGET_CAP_NATS
+    score = phone_score(att.gop, reference)
+    if score >= MISPRONOUNCED_BELOW:
+        return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, reference)
+    status = "missing" if att.heard == "" else "mispronounced"
+    heard = att.heard or None
+    return PhoneScore(att.phone, round(score, 1), status, heard, att.gop, reference)
+
+
+def _omitted(att: WordResult, ref: WordResult | None) -> bool:
+    reference = ref.presence if ref is not None else OMIT_CAP_NATS
+    e = evidence(att.presence, reference, OMIT_ABSOLUTE_NATS, OMIT_MARGIN_NATS, OMIT_CAP_NATS)
+    return e > 0
+
+
+def _epenthesis(att: WordResult, ref: WordResult | None) -> bool:
+    reference = ref.epenthesis if ref is not None else EPENTHESIS_CAP_NATS
+    e = evidence(
+        att.epenthesis,
+        reference,
+        EPENTHESIS_ABSOLUTE_NATS,
+        EPENTHESIS_MARGIN_NATS,
+        EPENTHESIS_CAP_NATS,
+    )
+    return e > 0
+
+
+def _word(att: WordResult, ref: WordResult | None, aligned: bool | None) -> WordScore:
+    if not att.phones:  # the G2P gave no phones (a symbol, a foreign script)
+        return WordScore(att.index, att.text, None, "not_assessed")
+    # A word is left out when the phone model says so and, where a word aligner ran
+    # (``aligned`` is None where none did), it agrees: two models must doubt it.
+    if not aligned and _omitted(att, ref):
+        return WordScore(att.index, att.text, 0.0, "omitted")
+    ref_phones = ref.phones if ref is not None and len(ref.phones) == len(att.phones) else None
+    phones = [
+        _phone(p, ref_phones[i] if ref_phones is not None else None)
+        for i, p in enumerate(att.phones)
+    ]
+    values = np.array([p.score for p in phones])
+    # A word is as good as its phones on average, but one badly wrong phone changes a
+    # word ("ship" vs "sheep"), so the weakest phone weighs in too.
+    score = float(0.7 * values.mean() + 0.3 * values.min())
+    added = _epenthesis(att, ref)
+    if added:
+        score = min(score, 45.0)
+    flagged = added or any(p.status != "ok" for p in phones)
+    return WordScore(
+        att.index,
+        att.text,
+        round(score, 1),
+        "mispronounced" if flagged else "ok",
+        phones,
+        added,
+    )
+
+
+def score_pronunciation(
+    reference: PhoneAnalysis | None,
+    attempt: PhoneAnalysis | None,
+    alignment: Alignment,
+    language: str,
+    word_aligner: bool = True,
+) -> PronunciationResult:
+    """Judge every word of the take; ``alignment`` is the word aligner's view
+    (``word_aligner`` False: the alignment came from the phone model itself).
+
+    ``attempt`` is None when the language has no phone model: every word is then
+    "not_assessed" and the score None.
+    """
+    if attempt is None:
+        words = [WordScore(w.index, w.text, None, "not_assessed") for w in alignment.words]
+        return PronunciationResult(None, words, [], language)
+    ref_words = {w.index: w for w in reference.words} if reference is not None else {}
+    present = {w.index: w.present for w in alignment.words}
+    words = [
+        _word(w, ref_words.get(w.index), present.get(w.index, False) if word_aligner else None)
+        for w in attempt.words
+    ]
     insertions = [
         (i.start, i.end, i.phones)
         for i in alignment.insertions
         if i.end - i.start >= MIN_INSERTION_SECONDS and len(i.phones) >= MIN_INSERTION_PHONES
     ]
-    if not words:
-        return PronunciationResult(0.0, words, insertions)
-    accuracy = float(np.mean([w.score for w in words]))
+    scored = [w.score for w in words if w.score is not None]
+    if not scored:
+        return PronunciationResult(None, words, insertions, language)
+    accuracy = float(np.mean(scored))
     # Each extra word dilutes the line like one more word scored 0 (Azure counts
     # insertions against completeness the same way).
-    total = accuracy * len(words) / (len(words) + len(insertions))
-    return PronunciationResult(round(total, 1), words, insertions)
+    total = accuracy * len(scored) / (len(scored) + len(insertions))
+    return PronunciationResult(round(total, 1), words, insertions, language)

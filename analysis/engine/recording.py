@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from . import align, audio, lexicon, pitch, vad
+from . import align, audio, lexicon, phonemes, pitch, vad
+from .phone_analysis import PhoneAnalysis, analyse_phones
 from .types import ENGINE_VERSION
 
-REFERENCE_FORMAT = 1
+# 2: the phoneme model's analysis (engine 2.0) and the line's language.
+REFERENCE_FORMAT = 2
 CROP_MARGIN = 0.3
 
 
@@ -22,26 +25,33 @@ class RecordingAnalysis:
     pitch: pitch.PitchTrack
     loudness_db: np.ndarray  # 10 ms frames
     clipped: bool = False
+    language: str = "en"
+    phones: PhoneAnalysis | None = None  # None: no phone model for the language
+    word_aligner: bool = True  # False: word timings come from the phone model
 
     def present_words(self) -> list[align.AlignedWord]:
         return [w for w in self.alignment.words if w.present]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "format": REFERENCE_FORMAT,
             "engine": ENGINE_VERSION,
+            "language": self.language,
             "duration": round(self.duration, 3),
             "clipped": self.clipped,
             "activity": self.activity.to_dict(),
             "alignment": self.alignment.to_dict(),
+            "word_aligner": self.word_aligner,
+            "phones": None if self.phones is None else self.phones.to_dict(),
             "pitch_hz": self.pitch.to_list(),
             "loudness_db": [round(float(v), 1) for v in self.loudness_db],
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> RecordingAnalysis:
+    def from_dict(cls, data: dict[str, Any]) -> RecordingAnalysis:
         if data.get("format") != REFERENCE_FORMAT:
             raise ValueError("reference analysis from another engine version; re-analyse")
+        phones = data.get("phones")
         return cls(
             duration=float(data["duration"]),
             activity=vad.SpeechActivity.from_dict(data["activity"]),
@@ -49,10 +59,38 @@ class RecordingAnalysis:
             pitch=pitch.PitchTrack.from_list(data["pitch_hz"]),
             loudness_db=np.asarray(data["loudness_db"], dtype=np.float32),
             clipped=bool(data.get("clipped", False)),
+            language=str(data["language"]),
+            phones=None if phones is None else PhoneAnalysis.from_dict(phones),
+            word_aligner=bool(data["word_aligner"]),
         )
 
 
 Stage = Callable[[str], None]
+
+
+def _alignment_from_phones(analysis: PhoneAnalysis) -> align.Alignment:
+    """Word timings from the phone model's best path, where no word aligner exists.
+
+    A word counts as present unless deleting it explains the audio better outright
+    (the actor-relative judgement happens later, in pronunciation).
+    """
+    words = []
+    for w in analysis.words:
+        present = bool(w.phones) and w.presence > 0
+        words.append(
+            align.AlignedWord(
+                index=w.index,
+                text=w.text,
+                key=w.text,
+                present=present,
+                start=w.start if present else 0.0,
+                end=w.end if present else 0.0,
+                phones=[align.Phone(p.phone, p.start, p.end, p.gop) for p in w.phones]
+                if present
+                else [],
+            )
+        )
+    return align.Alignment(words=words, insertions=[])
 
 
 def analyse(
@@ -60,22 +98,36 @@ def analyse(
     words: list[lexicon.Word],
     kind: str,
     stage: Stage,
+    language: str = "en",
 ) -> RecordingAnalysis:
     stage("voice_activity")
     activity = vad.detect_speech(decoded.samples)
     stage("alignment")
     # Decode only the speech and a margin: learners often wait seconds before and
-    # after the line, and the decoder's cost grows with every frame.
+    # after the line, and the decoders' cost grows with every frame.
     # On the 10 ms frame grid, so a take shifted in time is cut into the same frames.
     hop = audio.SAMPLE_RATE // 100
     first = max(0, int((activity.onset - CROP_MARGIN) * audio.SAMPLE_RATE) // hop * hop)
     last = min(len(decoded.samples), int((activity.offset + CROP_MARGIN) * audio.SAMPLE_RATE))
     excerpt = decoded.samples[first:last]
-    alignment = align.align_words(excerpt, words)
+    offset = first / audio.SAMPLE_RATE
+    word_aligner = language == "en"
+    alignment = (
+        align.align_words(excerpt, words)
+        if word_aligner
+        else align.Alignment(
+            words=[align.AlignedWord(i, w.text, w.key, False) for i, w in enumerate(words)],
+            insertions=[],
+        )
+    )
     stage("pronunciation")
-    loop_frames, _ = align.phone_loop_scores(excerpt)
-    align.attach_gop(alignment, loop_frames)
-    alignment.shift(first / audio.SAMPLE_RATE)
+    phones = None
+    if phonemes.is_assessed(language):
+        phones = analyse_phones(excerpt, phonemes.canonical(words, language), language)
+        if not word_aligner:
+            alignment = _alignment_from_phones(phones)
+        phones.shift(offset)
+    alignment.shift(offset)
     stage("intonation")
     track = pitch.track_pitch(decoded.samples, kind)
     loudness = audio.frame_db(decoded.samples)
@@ -86,4 +138,7 @@ def analyse(
         pitch=track,
         loudness_db=loudness,
         clipped=decoded.clipped,
+        language=language,
+        phones=phones,
+        word_aligner=word_aligner,
     )

@@ -73,7 +73,12 @@ def score_timing(ref: RecordingAnalysis, att: RecordingAnalysis) -> TimingResult
         * (len(errors) / max(1, len(ref_words))),
         "pauses": float(np.exp(-pause_diff / PAUSE_SCALE_S)),
     }
-    score = 100.0 * sum(WEIGHTS[k] * v for k, v in components.items())
+    if not ref_words:
+        # No word timings at all (a language without a word aligner or phone model):
+        # the line is timed by its onset, length and pauses alone.
+        del components["words"]
+    weight = sum(WEIGHTS[k] for k in components)
+    score = 100.0 * sum(WEIGHTS[k] * v for k, v in components.items()) / weight
     return TimingResult(
         round(score, 1),
         round(onset, 3),

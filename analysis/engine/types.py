@@ -1,24 +1,132 @@
-"""The engine's result type."""
+"""The engine's result type and the shape of ``detailed_feedback``.
+
+``detailed_feedback`` crosses into the database, the result page and the mobile
+app, so its shape is written down here. Fields are only ever added (version 2 added
+``language``, ``pronunciation`` and each word's ``phone_scores`` and ``issue``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-FEEDBACK_VERSION = 1
-ENGINE_VERSION = "1.0"
+FEEDBACK_VERSION = 2
+ENGINE_VERSION = "2.0"
+
+
+class Bilingual(TypedDict):
+    en: str
+    ko: str
+
+
+class Tip(TypedDict):
+    dimension: str
+    en: str
+    ko: str
+
+
+class PhoneFeedback(TypedDict):
+    phone: str  # IPA
+    score: float | None
+    status: str  # ok, mispronounced, missing
+    heard: str | None  # IPA of what the learner most likely said instead
+
+
+class WordIssue(TypedDict):
+    kind: str  # substitution, deletion, epenthesis
+    expected: str  # IPA
+    heard: str | None
+    en: str  # "/l/ instead of /ɹ/ in 'rain'"
+    ko: str
+    tip: Bilingual | None  # how to fix it, for the confusions Korean learners make
+
+
+class WordFeedback(TypedDict):
+    index: int | None  # None for an inserted (extra) word
+    text: str
+    start: float | None
+    end: float | None
+    ref_start: float | None
+    ref_end: float | None
+    score: float | None
+    status: str  # ok, mispronounced, omitted, inserted, not_assessed
+    phone_scores: NotRequired[list[PhoneFeedback]]
+    issue: NotRequired[WordIssue | None]
+    phones: NotRequired[list[str]]  # inserted words: the aligner's ARPAbet phones
+
+
+class WeakPhone(TypedDict):
+    phone: str
+    score: float
+
+
+class PronunciationInfo(TypedDict):
+    assessed: bool
+    reason: Bilingual | None  # why not, when not assessed
+    model: str | None
+
+
+class PitchFeedback(TypedDict):
+    unit: str
+    times: list[float | None]
+    reference: list[float | None]
+    attempt: list[float | None]
+    correlation: float | None
+    rms_semitones: float | None
+    coverage: float
+    segments: list[dict[str, Any]]
+
+
+class LoudnessFeedback(TypedDict):
+    unit: str
+    times: list[float | None]
+    reference: list[float | None]
+    attempt: list[float | None]
+
+
+class TimingFeedback(TypedDict):
+    onset_offset: float
+    duration_ratio: float
+    pause_difference: float
+    words: list[dict[str, Any]]
+    components: dict[str, float]
+
+
+class EmotionFeedback(TypedDict):
+    reference: dict[str, float]
+    attempt: dict[str, float]
+    components: dict[str, float]
+
+
+class DetailedFeedback(TypedDict):
+    version: int
+    kind: str
+    language: str
+    pronunciation: PronunciationInfo
+    words: list[WordFeedback]
+    phones: dict[str, list[WeakPhone]]  # weak words' phones by word index (version 1)
+    pitch: PitchFeedback
+    loudness: LoudnessFeedback
+    timing: TimingFeedback
+    emotion: EmotionFeedback
+    tips: list[Tip]
+    warnings: list[str]
 
 
 @dataclass
 class Assessment:
-    """Scores 0–100 (higher is better) plus the detailed feedback shown to the learner."""
+    """Scores 0–100 (higher is better) plus the detailed feedback shown to the learner.
 
-    pronunciation: float
+    ``pronunciation`` is None when the line's language has no phone model; the
+    overall score is then weighted over the other three.
+    """
+
+    pronunciation: float | None
     intonation: float
     timing: float
     emotion: float
     overall: float
-    detailed_feedback: dict[str, Any]
+    detailed_feedback: DetailedFeedback
     warnings: list[str] = field(default_factory=list)
     duration: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -27,7 +135,7 @@ class Assessment:
         return asdict(self)
 
     @property
-    def scores(self) -> dict[str, float]:
+    def scores(self) -> dict[str, float | None]:
         return {
             "pronunciation": self.pronunciation,
             "intonation": self.intonation,

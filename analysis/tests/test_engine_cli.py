@@ -44,4 +44,4 @@ def test_single_take_prints_the_assessment(warm_engine, speech, tmp_path, capsys
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["timing"] > 90
-    assert out["detailed_feedback"]["version"] == 1
+    assert out["detailed_feedback"]["version"] == 2

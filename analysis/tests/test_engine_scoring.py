@@ -112,7 +112,7 @@ def test_progress_reports_every_stage_in_order(warm_engine, reference_analysis, 
 def test_feedback_has_words_contours_and_bilingual_tips(score, speech):
     feedback = score(speech(rate=107)).detailed_feedback
 
-    assert feedback["version"] == 1
+    assert feedback["version"] == 2
     word = feedback["words"][0]
     assert set(word) >= {"text", "start", "end", "ref_start", "ref_end", "score", "status"}
     pitch = feedback["pitch"]
