@@ -45,3 +45,27 @@ def test_single_take_prints_the_assessment(warm_engine, speech, tmp_path, capsys
     assert code == 0
     assert out["timing"] > 90
     assert out["detailed_feedback"]["version"] == 2
+
+
+def test_language_comes_from_the_option_or_the_batch_line(warm_engine, speech, tmp_path, capsys):
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(synth.to_wav_bytes(speech()))
+    batch = tmp_path / "batch.jsonl"
+    lines = [
+        {"reference": str(clip), "attempt": str(clip), "text": LINE},
+        {"reference": str(clip), "attempt": str(clip), "text": LINE, "language": "ja"},
+    ]
+    batch.write_text("\n".join(json.dumps(line) for line in lines))
+
+    assert score.main(["--batch", str(batch)]) == 0
+    english, japanese = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    code = score.main(
+        ["--reference", str(clip), "--attempt", str(clip), "--text", LINE, "--language", "ja"]
+    )
+    single = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert english["detailed_feedback"]["language"] == "en" and english["pronunciation"] >= 95
+    assert japanese["detailed_feedback"]["language"] == "ja" and japanese["pronunciation"] is None
+    assert single["pronunciation"] is None
+    assert single["detailed_feedback"]["pronunciation"]["reason"]["en"]
