@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark; each writes its own section of docs/benchmarks.md.
-#   1. the scoring engine alone (python -m analysis.bench)
+#   1. the scoring engine alone: python -m analysis.bench (synthetic pairs, speed) and
+#      python -m analysis.evaluate (validation corpus, targets; EVALUATE_ARGS, default
+#      --quick: a few minutes; EVALUATE_ARGS= runs the whole corpus)
 #   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
 #      PostgreSQL, Redis): manage.py bench_practice
 #   3. the API's throughput under wrk (uvicorn with 2 workers): ops/bench_api.sh
@@ -11,20 +13,25 @@ cd "$(dirname "$0")/.."
 mkdir -p var
 BENCH="${BENCH:-all}"
 case "$BENCH" in all | engine | practice | api) ;; *) die "BENCH must be engine, practice or api" ;; esac
-ensure_packages espeak-ng:espeak-ng flite:flite psql:postgresql-client wrk:wrk
+ensure_packages espeak-ng:espeak-ng flite:flite sox:sox text2wave:festival
+
+if [ "$BENCH" = all ] || [ "$BENCH" = engine ]; then
+  say "scoring engine benchmark"
+  DEBUG=1 .venv/bin/python -m analysis.bench "$@"
+  say "scoring engine evaluation"
+  # shellcheck disable=SC2086  # EVALUATE_ARGS is a list of options
+  DEBUG=1 .venv/bin/python -m analysis.evaluate ${EVALUATE_ARGS---quick} --output docs/benchmarks.md
+fi
+
+[ "$BENCH" = engine ] && exit 0
+
+ensure_packages psql:postgresql-client wrk:wrk
 ensure_postgres
 ensure_redis
 
 if [ "$BENCH" = api ]; then
   exec bash ops/bench_api.sh "$@"
 fi
-
-if [ -f analysis/bench.py ] && [ "$BENCH" != practice ]; then
-  say "scoring engine benchmark"
-  DEBUG=1 .venv/bin/python -m analysis.bench "$@"
-fi
-
-[ "$BENCH" = engine ] && exit 0
 
 say "practice loop benchmark (service mode)"
 psql "$PG_URL_DEFAULT/postgres" -Atqc "select 1 from pg_database where datname='yousync_bench'" \

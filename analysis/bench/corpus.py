@@ -86,7 +86,7 @@ def _say(voice, text, rate=160):
     return synth.pad(synth.speak(text, name, rate, pitch, engine=eng))
 
 
-def _span(samples: np.ndarray) -> float:
+def speech_span(samples: np.ndarray) -> float:
     """Seconds from the first to the last frame within 35 dB of the loudest."""
     from analysis.engine.audio import frame_db
 
@@ -98,7 +98,7 @@ def _span(samples: np.ndarray) -> float:
 def matched_rate(voice, text, reference: np.ndarray) -> float:
     """Speaking rate at which ``voice`` reads ``text`` as long as the reference does."""
     trial = _say(voice, text, 160)
-    return 160 * _span(trial) / max(_span(reference), 0.1)
+    return 160 * speech_span(trial) / max(speech_span(reference), 0.1)
 
 
 def _compress(samples: np.ndarray) -> np.ndarray:

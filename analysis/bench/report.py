@@ -24,7 +24,7 @@ def _load() -> str:
         return "unknown"
 
 
-def _machine() -> str:
+def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -48,7 +48,7 @@ def render(summary, latency, trackers, quick: bool, corpus: dict, took: float, e
         "## Scoring engine",
         "",
         f"Run: `python -m analysis.bench{' --quick' if quick else ''}` on "
-        f"{dt.date.today().isoformat()}; machine: {_machine()}; device: {engine.models.device()}; "
+        f"{dt.date.today().isoformat()}; machine: {machine()}; device: {engine.models.device()}; "
         f"whole run {took:.0f} s.",
         "",
         f"Corpus: {len(corpus['rows'])} reference clips, voice pairs reference → learner: "
