@@ -14,9 +14,10 @@ start_moto
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 
 if [ "${SKIP_LINT:-0}" != 1 ]; then  # SKIP_LINT=1: local iteration only; CI always lints
-  say "ruff"
+  say "ruff, mypy (strict on the scoring engine)"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
+  .venv/bin/mypy
 fi
 
 # Integration tests must run here, never skip for want of a service.

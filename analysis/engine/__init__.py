@@ -230,7 +230,7 @@ def warm_up() -> None:
     # A gliding vowel-like tone with harmonics: enough to exercise VAD, alignment and pitch.
     f0 = 140 + 40 * t
     phase = 2 * np.pi * np.cumsum(f0) / rate
-    tone = sum(np.sin(k * phase) / k for k in range(1, 12)).astype(np.float32) * 0.2
+    tone = np.sum([np.sin(k * phase) / k for k in range(1, 12)], axis=0).astype(np.float32) * 0.2
     samples = np.concatenate(
         [np.zeros(rate // 5, np.float32), tone, np.zeros(rate // 5, np.float32)]
     )

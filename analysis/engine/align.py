@@ -20,6 +20,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class Alignment:
             i.start += seconds
             i.end += seconds
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "words": [
                 {
@@ -125,7 +126,7 @@ class Alignment:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Alignment:
+    def from_dict(cls, data: dict[str, Any]) -> Alignment:
         words = [
             AlignedWord(
                 index=w["index"],
@@ -145,7 +146,7 @@ class Alignment:
 def _model_dir() -> str:
     from pocketsphinx import get_model_path
 
-    return get_model_path()
+    return str(get_model_path())
 
 
 def _load_word_decoder() -> models.Guarded:
@@ -177,10 +178,11 @@ def _is_garbage(word: str) -> bool:
 
 
 def _pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+    pcm: bytes = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+    return pcm
 
 
-def _decode(decoder, pcm: bytes) -> None:
+def _decode(decoder: Any, pcm: bytes) -> None:
     # The front end's noise estimate carries over between utterances; reset it so a
     # take scores the same whatever the decoder processed before (free: ~0.1 ms).
     decoder.reinit_feat()
@@ -189,9 +191,9 @@ def _decode(decoder, pcm: bytes) -> None:
     decoder.end_utt()
 
 
-def _grammar(decoder, words: list[Word]):
+def _grammar(decoder: Any, words: list[Word]) -> Any:
     n = len(words)
-    transitions: list[tuple] = []
+    transitions: list[tuple[Any, ...]] = []
     share = 1.0 / len(GARBAGE_PHONES)
     for i, word in enumerate(words):
         transitions.append((i, i + 1, 1 - P_OMIT - P_INSERT, word.key))
@@ -205,7 +207,7 @@ def _grammar(decoder, words: list[Word]):
     return decoder.create_fsg("line", 0, n, transitions)
 
 
-def _ensure_words(decoder, words: list[Word]) -> None:
+def _ensure_words(decoder: Any, words: list[Word]) -> None:
     for word in words:
         if decoder.lookup_word(word.key) is None:
             decoder.add_word(word.key, " ".join(word.phones), True)
@@ -247,7 +249,12 @@ def align_words(samples: np.ndarray, words: list[Word]) -> Alignment:
     return _assemble(words, segments, phone_entries, len(samples))
 
 
-def _assemble(words, segments, phone_entries, n_samples) -> Alignment:
+def _assemble(
+    words: list[Word],
+    segments: list[tuple[str, int, int]],
+    phone_entries: list[tuple[str, list[tuple[str, int, int]]]] | None,
+    n_samples: int,
+) -> Alignment:
     result = [AlignedWord(i, w.text, w.key, present=False) for i, w in enumerate(words)]
     insertions: list[Insertion] = []
     cursor = 0

@@ -18,7 +18,7 @@ SAMPLE_RATE = 16_000
 TARGET_SPEECH_DBFS = -23.0
 MAX_SECONDS_DEFAULT = float(os.environ.get("YOUSYNC_MAX_SECONDS", "30"))
 
-AudioSource = str | os.PathLike | bytes | BinaryIO
+AudioSource = str | os.PathLike[str] | bytes | BinaryIO
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
         return samples.astype(np.float32, copy=False)
     import soxr
 
-    return soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ").astype(np.float32)
+    return np.asarray(soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ"), dtype=np.float32)
 
 
 def _decode_av(data: bytes) -> tuple[np.ndarray, int]:
@@ -93,7 +93,8 @@ def frame_db(samples: np.ndarray, hop: int = 160, win: int = 400) -> np.ndarray:
     n = 1 + (len(samples) - win) // hop
     idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
     power = np.mean(samples[idx].astype(np.float64) ** 2, axis=1)
-    return (10 * np.log10(power + 1e-10)).astype(np.float32)
+    db: np.ndarray = (10 * np.log10(power + 1e-10)).astype(np.float32)
+    return db
 
 
 def normalise_loudness(samples: np.ndarray) -> tuple[np.ndarray, float]:

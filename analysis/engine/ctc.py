@@ -60,7 +60,8 @@ class Lattice:
 def _emission(log_probs: Floats, tokens: tuple[int, ...]) -> Floats:
     if len(tokens) == 1:
         return log_probs[:, tokens[0]]
-    return np.logaddexp.reduce(log_probs[:, list(tokens)], axis=1)
+    summed: Floats = np.logaddexp.reduce(log_probs[:, list(tokens)], axis=1)
+    return summed
 
 
 def lattice(log_probs: Floats, labels: list[tuple[int, ...]], blank: int) -> Lattice:

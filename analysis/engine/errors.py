@@ -6,6 +6,8 @@ English and Korean, so the caller never has to translate an exception text.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EngineError(Exception):
     """Base class: the recording cannot be scored, and retrying will not help."""
@@ -19,7 +21,7 @@ class EngineError(Exception):
         self.context = context
         super().__init__(detail or self.message_en)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "message": {"en": self.message_en, "ko": self.message_ko},

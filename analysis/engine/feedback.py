@@ -21,6 +21,7 @@ from .types import (
     DetailedFeedback,
     PhoneFeedback,
     PronunciationInfo,
+    Tip,
     WeakPhone,
     WordFeedback,
 )
@@ -143,7 +144,14 @@ def _words(
     return expected
 
 
-def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:
+def _tips(
+    ref: RecordingAnalysis,
+    pron: PronunciationResult,
+    inton: IntonationResult,
+    timing: TimingResult,
+    emotion: EmotionResult,
+    kind: str,
+) -> list[Tip]:
     candidates: list[tuple[float, str, str, str]] = []  # severity, dimension, en, ko
     omitted = [w.text for w in pron.words if w.status == "omitted"]
     if omitted:
@@ -250,7 +258,9 @@ def _tips(ref, pron, inton, timing, emotion, kind) -> list[dict]:
     return [{"dimension": d, "en": en, "ko": ko} for _, d, en, ko in chosen[:3]]
 
 
-def _intonation_tips(ref, inton: IntonationResult, kind: str) -> list[tuple]:
+def _intonation_tips(
+    ref: RecordingAnalysis, inton: IntonationResult, kind: str
+) -> list[tuple[float, str, str, str]]:
     # A melody tip about a 50 ms function word is not actionable: only words with at
     # least 0.1 s of voiced reference speech qualify.
     segs = [s for s in inton.segments if s.get("error") is not None and s["voiced_frames"] >= 10]

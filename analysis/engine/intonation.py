@@ -10,6 +10,7 @@ on spectral features. Songs are compared in absolute pitch instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class IntonationResult:
     ref_times: np.ndarray  # the common time axis (reference clock)
     ref_curve: np.ndarray  # semitones (speech) or MIDI (song)
     att_curve: np.ndarray
-    segments: list[dict] = field(default_factory=list)  # per word: where it went wrong
+    segments: list[dict[str, Any]] = field(default_factory=list)  # per word: where it went wrong
 
 
 def time_map(ref: RecordingAnalysis, att: RecordingAnalysis) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +61,8 @@ def time_map(ref: RecordingAnalysis, att: RecordingAnalysis) -> tuple[np.ndarray
 
 
 def warp(ref_times: np.ndarray, anchors: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    return np.interp(ref_times, anchors[0], anchors[1])
+    warped: np.ndarray = np.interp(ref_times, anchors[0], anchors[1])
+    return warped
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -69,8 +71,14 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def _word_segments(ref, ref_times, diff, voiced_ref, kind):
-    segments = []
+def _word_segments(
+    ref: RecordingAnalysis,
+    ref_times: np.ndarray,
+    diff: np.ndarray,
+    voiced_ref: np.ndarray,
+    kind: str,
+) -> list[dict[str, Any]]:
+    segments: list[dict[str, Any]] = []
     for w in ref.alignment.words:
         if not w.present:
             continue
@@ -95,7 +103,7 @@ def _word_segments(ref, ref_times, diff, voiced_ref, kind):
     return segments
 
 
-def score_intonation(ref: RecordingAnalysis, att: RecordingAnalysis, kind: str):
+def score_intonation(ref: RecordingAnalysis, att: RecordingAnalysis, kind: str) -> IntonationResult:
     anchors = time_map(ref, att)
     start, end = ref.activity.onset, ref.activity.offset
     ref_times = np.arange(start, end, ref.pitch.hop)

@@ -36,7 +36,8 @@ class PitchTrack:
 
     @property
     def voiced(self) -> np.ndarray:
-        return np.isfinite(self.hz)
+        voiced: np.ndarray = np.isfinite(self.hz)
+        return voiced
 
     @property
     def median_hz(self) -> float:

@@ -59,7 +59,7 @@ def speak(
 
     if samples.ndim > 1:
         samples = samples.mean(axis=1)
-    return soxr.resample(samples, rate_hz, SAMPLE_RATE).astype(np.float32)
+    return np.asarray(soxr.resample(samples, rate_hz, SAMPLE_RATE), dtype=np.float32)
 
 
 def pad(samples: np.ndarray, before: float = 0.3, after: float = 0.3) -> np.ndarray:
@@ -107,7 +107,8 @@ def add_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     power = float(np.mean(samples**2))
     noise = rng.standard_normal(len(samples)) * np.sqrt(power / 10 ** (snr_db / 10))
-    return (samples + noise).astype(np.float32)
+    noisy: np.ndarray = (samples + noise).astype(np.float32)
+    return noisy
 
 
 def to_wav_bytes(samples: np.ndarray) -> bytes:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from .align import AlignedWord
 from .recording import RecordingAnalysis
 
 # Each component decays exponentially: the constant is the error at which that
@@ -30,12 +32,12 @@ class TimingResult:
     score: float
     onset_offset: float  # attempt onset - reference onset, seconds (+ = late)
     duration_ratio: float  # attempt speech span / reference speech span
-    word_offsets: list[dict]
+    word_offsets: list[dict[str, Any]]
     pause_difference: float
     components: dict[str, float]
 
 
-def _gaps(words) -> dict[int, float]:
+def _gaps(words: list[AlignedWord]) -> dict[int, float]:
     """Silence after each word before the next present word, keyed by word index."""
     out = {}
     for a, b in itertools.pairwise(words):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,11 +40,11 @@ class SpeechActivity:
             if b[0] - a[1] >= MIN_PAUSE_SECONDS
         ]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"segments": [[round(s, 3), round(e, 3)] for s, e in self.segments]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> SpeechActivity:
+    def from_dict(cls, data: dict[str, Any]) -> SpeechActivity:
         return cls(segments=[(float(s), float(e)) for s, e in data["segments"]])
 
 
