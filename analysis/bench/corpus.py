@@ -187,7 +187,7 @@ def summarise(corpus: dict) -> dict:
     }
 
 
-def latency_5s(repeats: int) -> list[float]:
+def latency_5s(repeats: int) -> tuple[list[float], float, list[float]]:
     """Dedicated timing: a ~5 s take, warm process, cached reference."""
     text = "I told you a hundred times that I would never go back to that house again."
     voice = ("espeak", "en-us+klatt4", 50)

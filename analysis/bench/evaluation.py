@@ -59,7 +59,11 @@ def _scored(line: Line, take: Take | None, audio, reference: dict) -> Scored:
     return Scored(line, take, dict(result.scores), [w["status"] for w in words], seconds=took)
 
 
-def score_lines(lines: list[Line], progress: Callable[[str], None] = print) -> Run:
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def score_lines(lines: list[Line], progress: Callable[[str], None] = _print) -> Run:
     run = Run()
     for line in lines:
         started = time.perf_counter()
@@ -133,13 +137,10 @@ def summarise(run: Run) -> dict[str, Any]:
         "actor_flagged": metrics.flagged_share(s.statuses for s in actor),
         "detection": metrics.word_detection((s.statuses, s.take.changed_word) for s in subs),
         "control_false_alarms": (
-            sum(s.statuses[s.take.changed_word] in metrics.FLAGGED for s in controls),
+            sum(_changed(s) in metrics.FLAGGED for s in controls),
             len(controls),
         ),
-        "omission_found": (
-            sum(s.statuses[s.take.changed_word] == "omitted" for s in omissions),
-            len(omissions),
-        ),
+        "omission_found": (sum(_changed(s) == "omitted" for s in omissions), len(omissions)),
         "by_confusion": _by_confusion(subs),
         "ranking": ranks,
         "ranking_by_kind": per_kind,
@@ -147,6 +148,7 @@ def summarise(run: Run) -> dict[str, Any]:
         "pronunciation_moves": metrics.move(
             p for kind in WORDS_KEPT for p in _pairs(ok, (kind,), "pronunciation")
         ),
+        "examples": _examples(correct, actor, subs),
         "latency": statistics.median(s.seconds for s in ok) if ok else float("nan"),
         "reference_latency": statistics.median(run.reference_seconds)
         if run.reference_seconds
@@ -154,15 +156,55 @@ def summarise(run: Run) -> dict[str, Any]:
     }
 
 
+EXAMPLES = 5
+
+
+def _word(s: Scored, i: int) -> str:
+    return s.line.text.split()[i].strip(",.?!")
+
+
+def _examples(
+    correct: list[Scored], actor: list[Scored], subs: list[Scored]
+) -> dict[str, list[str]]:
+    """A few of each kind of miss, for whoever tunes the engine."""
+    missed = [
+        f"{_word(s, s.take.changed_word)} ({s.take.confusion}, {s.take.voice}): {_changed(s)}"
+        for s in subs
+        if _changed(s) not in metrics.FLAGGED
+    ]
+    false_alarms = [
+        f"{_word(s, i)} ({s.take.kind}, {s.take.voice}): {status}"
+        for s in [*subs, *correct]
+        for i, status in enumerate(s.statuses)
+        if status != "ok" and i != s.take.changed_word
+    ]
+    actor_low = [
+        f"{s.line.text!r}: "
+        + ", ".join(
+            f"{d} {metrics.fmt(v)}" for d, v in s.scores.items() if v is not None and v < 95
+        )
+        for s in actor
+        if any(v is not None and v < 95 for v in s.scores.values())
+    ]
+    return {
+        "substitutions missed": missed[:EXAMPLES],
+        "words flagged that were said right": false_alarms[:EXAMPLES],
+        "actor against itself below 95": actor_low[:EXAMPLES],
+    }
+
+
+def _changed(s: Scored) -> str:
+    """The status of the take's changed word ('missing' if the engine lost count)."""
+    i = s.take.changed_word
+    return s.statuses[i] if i is not None and i < len(s.statuses) else "missing"
+
+
 def _by_confusion(subs: list[Scored]) -> dict[str, tuple[int, int]]:
     """Per confusion: (changed words flagged, substitution takes)."""
     out: dict[str, tuple[int, int]] = {}
     for s in subs:
         found, n = out.get(s.take.confusion, (0, 0))
-        out[s.take.confusion] = (
-            found + (s.statuses[s.take.changed_word] in metrics.FLAGGED),
-            n + 1,
-        )
+        out[s.take.confusion] = (found + (_changed(s) in metrics.FLAGGED), n + 1)
     return dict(sorted(out.items()))
 
 

@@ -98,6 +98,10 @@ def render_part(name: str, s: dict[str, Any]) -> list[str]:
             m = s["moves"].get((kind, d))
             cells.append(f"{fmt(m.median)} / {fmt(m.max)}" if m else "")
         out.append(f"| {kind} | " + " | ".join(cells) + " |")
+    examples = [(k, v) for k, v in s["examples"].items() if v]
+    if examples:
+        out += ["", "Examples (first few):", ""]
+        out += [f"- {kind}: " + "; ".join(items) for kind, items in examples]
     out += ["", "Targets:", ""]
     for target, met, measured in targets(s):
         out.append(f"- {'PASS' if met else 'FAIL'}: {target}: {measured}")
@@ -109,7 +113,7 @@ def render(
     parts: dict[str, dict[str, Any]],
     korean: dict[str, Any] | None,
     speechocean: dict[str, Any] | None,
-    latency: tuple,
+    latency: tuple[list[float], float, list[float]],
     peak_mb: float,
     command: str,
     took: float,

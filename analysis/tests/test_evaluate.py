@@ -176,6 +176,9 @@ def test_summary_and_targets_on_hand_made_scores():
     assert summary["ranking"]["timing"] == (1, 1)
     assert summary["pronunciation_moves"] == metrics.Move(1, 7.0, 7.0)
     assert summary["by_confusion"] == {"r→l": (1, 1)}
+    assert summary["examples"]["words flagged that were said right"] == [
+        "four (correct, espeak:v): mispronounced"
+    ]
     assert results == {
         "correct takes": False,  # 25 % of words flagged
         "actor vs. self": True,
