@@ -148,7 +148,7 @@ def summarise(run: Run) -> dict[str, Any]:
         "pronunciation_moves": metrics.move(
             p for kind in WORDS_KEPT for p in _pairs(ok, (kind,), "pronunciation")
         ),
-        "examples": _examples(correct, actor, subs),
+        "examples": {**_examples(correct, actor, subs), "ranking misses": _ranking_misses(ok)},
         "latency": statistics.median(s.seconds for s in ok) if ok else float("nan"),
         "reference_latency": statistics.median(run.reference_seconds)
         if run.reference_seconds
@@ -191,6 +191,20 @@ def _examples(
         "words flagged that were said right": false_alarms[:EXAMPLES],
         "actor against itself below 95": actor_low[:EXAMPLES],
     }
+
+
+def _ranking_misses(scored: list[Scored]) -> list[str]:
+    by_key = {s.take.key: s for s in scored if s.take}
+    out = []
+    for s in scored:
+        if s.take is None or s.take.base not in by_key:
+            continue
+        base = by_key[s.take.base]
+        for d in DEGRADATIONS.get(s.take.kind, ()):
+            a, b = base.scores.get(d), s.scores.get(d)
+            if a is not None and b is not None and b >= a:
+                out.append(f"{s.take.kind} on {d} ({s.take.voice}): {a:.1f} → {b:.1f}")
+    return out[:EXAMPLES]
 
 
 def _changed(s: Scored) -> str:

@@ -40,6 +40,10 @@ from .validation import (
 )
 
 DELAY_SECONDS = 1.0
+# Bumped whenever the way audio is made changes, so old cached files are not reused.
+CACHE_VERSION = 2
+# Pitch shifts and resynthesis can overshoot full scale; 16-bit files would clip there.
+PEAK = 0.95
 
 
 def _festival(text: str) -> np.ndarray:
@@ -98,12 +102,16 @@ class AudioCache:
         root.mkdir(parents=True, exist_ok=True)
 
     def get(self, recipe: tuple, make: Callable[[], np.ndarray]) -> tuple[Path, np.ndarray]:
-        digest = hashlib.sha1(json.dumps(recipe).encode(), usedforsecurity=False).hexdigest()
+        key = json.dumps([CACHE_VERSION, *recipe]).encode()
+        digest = hashlib.sha1(key, usedforsecurity=False).hexdigest()
         path = self.root / f"{digest[:20]}.wav"
         if path.exists():
             samples, _ = sf.read(path, dtype="float32")
         else:
             samples = np.asarray(make(), dtype=np.float32)
+            peak = float(np.abs(samples).max(initial=0.0))
+            if peak > PEAK:
+                samples *= PEAK / peak
             tmp = path.with_suffix(".tmp.wav")
             sf.write(tmp, samples, SAMPLE_RATE, subtype="PCM_16")
             tmp.replace(path)

@@ -155,6 +155,9 @@ def test_summary_and_targets_on_hand_made_scores():
     slow = Take(
         "v|line/tempo_0.8", "espeak:v", "tempo_0.8", Path("t.wav"), line.text, base="v|line"
     )
+    fast = Take(
+        "v|line/tempo_1.25", "espeak:v", "tempo_1.25", Path("f.wav"), line.text, base="v|line"
+    )
     run = Run(
         scored=[
             _scored(line, None, 99.0, ["ok"] * 4, intonation=100.0, timing=100.0, emotion=99.0),
@@ -162,6 +165,7 @@ def test_summary_and_targets_on_hand_made_scores():
             _scored(line, control, 91.0, ["ok"] * 4),
             _scored(line, swapped, 75.0, ["ok", "ok", "mispronounced", "ok"]),
             _scored(line, slow, 85.0, ["ok"] * 4, timing=60.0),
+            _scored(line, fast, 92.0, ["ok"] * 4, timing=95.0),  # timing missed it
         ],
         reference_seconds=[0.2],
     )
@@ -173,19 +177,20 @@ def test_summary_and_targets_on_hand_made_scores():
     assert summary["correct_flagged"] == (1, 4)
     assert summary["detection"] == metrics.Detection(tp=1, fp=0, fn=0, tn=3)
     assert summary["ranking"]["pronunciation"] == (1, 1)
-    assert summary["ranking"]["timing"] == (1, 1)
-    assert summary["pronunciation_moves"] == metrics.Move(1, 7.0, 7.0)
+    assert summary["ranking"]["timing"] == (1, 2)
+    assert summary["pronunciation_moves"] == metrics.Move(2, 3.5, 7.0)
     assert summary["by_confusion"] == {"r→l": (1, 1)}
     assert summary["examples"]["words flagged that were said right"] == [
         "four (correct, espeak:v): mispronounced"
     ]
+    assert summary["examples"]["ranking misses"] == ["tempo_1.25 on timing (espeak:v): 90.0 → 95.0"]
     assert results == {
         "correct takes": False,  # 25 % of words flagged
         "actor vs. self": True,
         "substitutions": True,
         "ranking on pronunciation ≥ 95 %": True,
         "ranking on intonation ≥ 95 %": False,  # no pairs: nothing was shown
-        "ranking on timing ≥ 95 %": True,
+        "ranking on timing ≥ 95 %": False,
         "ranking on emotion ≥ 95 %": False,
         "words kept (tempo, delay, pitch)": False,  # tempo moved pronunciation by 7
     }
