@@ -41,6 +41,10 @@ class WordResult:
     phones: list[PhoneResult] = field(default_factory=list)
     presence: float = GOP_CAP  # nats: log P(word said) - log P(word left out)
     epenthesis: float = GOP_CAP  # nats: log P(as written) - log P(vowel added at the end)
+    # nats: log P(as written) - log P(extra sounds right after this word); and the same
+    # for a vowel alone (an added vowel is epenthesis, not an extra word).
+    extra_after: float = GOP_CAP
+    vowel_after: float = GOP_CAP
     start: float = 0.0
     end: float = 0.0
 
@@ -49,16 +53,20 @@ class WordResult:
 class PhoneAnalysis:
     language: str
     words: list[WordResult]
+    extra_before: float = GOP_CAP  # nats: extra sounds before the first word
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "language": self.language,
+            "extra_before": round(self.extra_before, 3),
             "words": [
                 {
                     "index": w.index,
                     "text": w.text,
                     "presence": round(w.presence, 3),
                     "epenthesis": round(w.epenthesis, 3),
+                    "extra_after": round(w.extra_after, 3),
+                    "vowel_after": round(w.vowel_after, 3),
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
                     "phones": [
@@ -82,12 +90,16 @@ class PhoneAnalysis:
                 ],
                 presence=float(w["presence"]),
                 epenthesis=float(w["epenthesis"]),
+                extra_after=float(w["extra_after"]),
+                vowel_after=float(w["vowel_after"]),
                 start=float(w["start"]),
                 end=float(w["end"]),
             )
             for w in data["words"]
         ]
-        return cls(language=str(data["language"]), words=words)
+        return cls(
+            language=str(data["language"]), words=words, extra_before=float(data["extra_before"])
+        )
 
     def shift(self, seconds: float) -> None:
         for w in self.words:
@@ -125,6 +137,11 @@ def analyse_phones(
     spans = ctc.viterbi_spans(lat)
     confusions = phonemes.CONFUSIONS.get(language, {})
     epenthetic = phonemes.token_ids(phonemes.EPENTHETIC_VOWELS)
+    anything = phonemes.speech_tokens()
+
+    def loss(alt: ctc.Alternative) -> float:
+        return _clip(lat.log_likelihood - ctc.alternative_log_likelihood(lat, log_probs, alt))
+
     position = 0
     for word, result in zip(words, results, strict=True):
         first = position
@@ -145,15 +162,12 @@ def analyse_phones(
             position += 1
         if position == first:
             continue
-        dropped = ctc.Alternative("deletion", first, last=position - 1)
-        result.presence = _clip(
-            lat.log_likelihood - ctc.alternative_log_likelihood(lat, log_probs, dropped)
-        )
-        if word.phones[-1].display not in phonemes.VOWELS and epenthetic:
-            added = ctc.Alternative("insertion", position - 1, epenthetic)
-            result.epenthesis = _clip(
-                lat.log_likelihood - ctc.alternative_log_likelihood(lat, log_probs, added)
-            )
+        result.presence = loss(ctc.Alternative("deletion", first, last=position - 1))
+        result.extra_after = loss(ctc.Alternative("insertion", position - 1, anything))
+        result.vowel_after = loss(ctc.Alternative("insertion", position - 1, epenthetic))
+        if word.phones[-1].display not in phonemes.VOWELS:
+            result.epenthesis = result.vowel_after
         result.start = result.phones[0].start
         result.end = max(result.phones[-1].end, result.start)
-    return PhoneAnalysis(language, results)
+    extra_before = loss(ctc.Alternative("insertion", -1, anything))
+    return PhoneAnalysis(language, results, extra_before)

@@ -305,6 +305,15 @@ def blank_id() -> int:
     return inventory()["<blank>"]
 
 
+_NOT_SPEECH = ("<pad>", "<sos>", "<eos>", "<unk>", " ", "%", ",", "<wb>", "<blank>")
+
+
+@lru_cache(maxsize=1)
+def speech_tokens() -> Tokens:
+    """Every token that is a sound: "any extra sound" is their summed posterior."""
+    return tuple(i for name, i in inventory().items() if name not in _NOT_SPEECH)
+
+
 def token_ids(names: tuple[str, ...]) -> Tokens:
     table = inventory()
     return tuple(table[n] for n in names if n in table)

@@ -52,11 +52,14 @@ OMIT_CAP_NATS = 10.0
 EPENTHESIS_ABSOLUTE_NATS = 1.0
 EPENTHESIS_MARGIN_NATS = 4.0
 EPENTHESIS_CAP_NATS = 5.0
+# Extra sounds between two words (or before the first, after the last): an extra word.
+EXTRA_ABSOLUTE_NATS = 3.0
+EXTRA_MARGIN_NATS = 6.0
+EXTRA_CAP_NATS = 5.0
+# ... unless a single vowel explains them nearly as well (that is an added vowel, not a
+# word): "any sounds" must beat "one vowel" by this much.
+EXTRA_BEYOND_VOWEL_NATS = 3.0
 MISPRONOUNCED_BELOW = 50.0  # a phone scoring below this is flagged (evidence > 0)
-# An insertion this long or longer counts as an extra word, shorter ones are noise
-# at word joins.
-MIN_INSERTION_SECONDS = 0.15
-MIN_INSERTION_PHONES = 2
 
 
 @dataclass
@@ -165,6 +168,46 @@ def _word(att: WordResult, ref: WordResult | None, aligned: bool | None) -> Word
     )
 
 
+def _extra(value: float, reference: float, vowel: float | None = None) -> bool:
+    """Extra sounds, more than an added vowel (``vowel``: None where none can be added)."""
+    e = evidence(value, reference, EXTRA_ABSOLUTE_NATS, EXTRA_MARGIN_NATS, EXTRA_CAP_NATS)
+    return e > 0 and (vowel is None or vowel - value >= EXTRA_BEYOND_VOWEL_NATS)
+
+
+def _extra_words(
+    reference: PhoneAnalysis | None, attempt: PhoneAnalysis, alignment: Alignment
+) -> list[tuple[float, float, list[str]]]:
+    """Gaps where extra sounds explain the take better, judged against the actor.
+
+    Times are the gap between the neighbouring words on the phone model's path; the
+    word aligner's garbage phones, where it found some there, name the sounds.
+    """
+    ref_words = {w.index: w for w in reference.words} if reference is not None else {}
+    said = [w for w in attempt.words if w.phones]
+    found: list[tuple[float, float]] = []
+    ref_before = reference.extra_before if reference is not None else EXTRA_CAP_NATS
+    if said and _extra(attempt.extra_before, ref_before):
+        found.append((max(0.0, said[0].start - 0.5), said[0].start))
+    for i, word in enumerate(said):
+        ref = ref_words.get(word.index)
+        if not _extra(
+            word.extra_after, ref.extra_after if ref else EXTRA_CAP_NATS, word.vowel_after
+        ):
+            continue
+        after = said[i + 1].start if i + 1 < len(said) else word.end + 0.5
+        found.append((word.end, max(after, word.end)))
+    out = []
+    for start, end in found:
+        phones = [
+            p
+            for ins in alignment.insertions
+            if ins.end > start and ins.start < end
+            for p in ins.phones
+        ]
+        out.append((start, end, phones))
+    return out
+
+
 def score_pronunciation(
     reference: PhoneAnalysis | None,
     attempt: PhoneAnalysis | None,
@@ -187,11 +230,7 @@ def score_pronunciation(
         _word(w, ref_words.get(w.index), present.get(w.index, False) if word_aligner else None)
         for w in attempt.words
     ]
-    insertions = [
-        (i.start, i.end, i.phones)
-        for i in alignment.insertions
-        if i.end - i.start >= MIN_INSERTION_SECONDS and len(i.phones) >= MIN_INSERTION_PHONES
-    ]
+    insertions = _extra_words(reference, attempt, alignment)
     scored = [w.score for w in words if w.score is not None]
     if not scored:
         return PronunciationResult(None, words, insertions, language)

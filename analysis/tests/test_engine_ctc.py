@@ -43,18 +43,17 @@ def test_substitutions_and_insertions_match_a_full_pass(seed):
     log_probs = _log_probs(seed=seed)
     lat = ctc.lattice(log_probs, LABELS, BLANK)
 
-    for i in range(len(LABELS)):
-        for tokens in CANDIDATES:
-            if tokens == LABELS[i]:
-                continue
-            sub = ctc.Alternative("substitution", i, tokens)
+    for i in range(-1, len(LABELS)):  # -1: inserted before the first position
+        for tokens in [*CANDIDATES, (1, 2, 3, 4, 5)]:
             ins = ctc.Alternative("insertion", i, tokens)
-
-            assert ctc.alternative_log_likelihood(lat, log_probs, sub) == pytest.approx(
-                _full(log_probs, [*LABELS[:i], tokens, *LABELS[i + 1 :]]), abs=1e-6
-            )
             assert ctc.alternative_log_likelihood(lat, log_probs, ins) == pytest.approx(
                 _full(log_probs, [*LABELS[: i + 1], tokens, *LABELS[i + 1 :]]), abs=1e-6
+            )
+            if i < 0 or tokens == LABELS[i]:
+                continue
+            sub = ctc.Alternative("substitution", i, tokens)
+            assert ctc.alternative_log_likelihood(lat, log_probs, sub) == pytest.approx(
+                _full(log_probs, [*LABELS[:i], tokens, *LABELS[i + 1 :]]), abs=1e-6
             )
 
 
