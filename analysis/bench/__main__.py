@@ -11,6 +11,7 @@ from analysis import engine
 from analysis.engine import synth
 
 from . import __doc__ as DESCRIPTION
+from . import boundaries
 from .corpus import latency_5s, run_corpus, summarise
 from .report import render, write_section
 from .trackers import measure_pitch_trackers
@@ -36,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     section = render(summary, latency, trackers, args.quick, corpus, took, engine_mb)
     write_section(Path(args.output), section)
     print(section)
+    print("word boundaries with a known answer ...")
+    timing = boundaries.render(boundaries.measure())
+    write_section(Path(args.output), timing)
+    print(timing)
     return 0
 
 
