@@ -1,4 +1,5 @@
-"""Result rendering helpers: the pitch chart as inline SVG, score colours, tips."""
+"""Result rendering helpers: the pitch chart as inline SVG, score colours, tips, and the
+per-word diagnosis (phones and the substitution) of version 2 feedback."""
 
 from django import template
 from django.utils.html import escape
@@ -85,15 +86,39 @@ def score_band(score) -> str:
 
 
 @register.filter
-def in_ui_language(tip: dict) -> str:
-    """A tip ({"en", "ko"}) in the learner's interface language."""
+def in_ui_language(text: dict | None) -> str:
+    """A bilingual text ({"en", "ko"}: a tip, an issue, a reason) in the learner's
+    interface language; English when there is none in it."""
+    if not isinstance(text, dict):
+        return ""
     lang = (get_language() or "en")[:2]
-    return tip.get(lang) or tip.get("en", "")
+    return text.get(lang) or text.get("en") or ""
+
+
+# Words the learner can open for their phones: expected words of version 2 feedback whose
+# pronunciation was assessed. Inserted sounds and not-assessed words have no phones.
+DIAGNOSED_STATUSES = {"ok", "mispronounced", "omitted"}
+
+
+@register.filter
+def has_diagnosis(word: dict) -> bool:
+    """Whether a feedback word carries phone scores (version 2) worth opening."""
+    return (
+        isinstance(word, dict)
+        and word.get("status") in DIAGNOSED_STATUSES
+        and "phone_scores" in word
+    )
+
+
+@register.filter
+def any_diagnosis(words: list | None) -> bool:
+    """Whether any word of the feedback can be opened (none in version 1 feedback)."""
+    return any(has_diagnosis(word) for word in words or [])
 
 
 @register.filter
 def signed_seconds(value) -> str:
-    if value is None:
+    if not isinstance(value, int | float):  # None, or missing from the feedback ("")
         return "—"
     return f"{value:+.2f} s"
 

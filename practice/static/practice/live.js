@@ -1,5 +1,6 @@
 // Following an attempt while it is scored, and showing its result.
 // The server sends the current state first, then every change, then closes.
+import { wireWordPanels } from "./word_panels.js";
 
 const STAGE_LABELS = (() => {
   const node = document.getElementById("stage-labels");
@@ -49,6 +50,7 @@ export async function showResult(slot, jobId) {
   const response = await fetch(`/attempts/${jobId}/?fragment=1`, { credentials: "same-origin" });
   slot.innerHTML = await response.text();
   wirePlayBoth(slot);
+  wireWordPanels(slot);
   slot.scrollIntoView({ behavior: "smooth", block: "start" });
 }
 

@@ -1,9 +1,12 @@
-// The result page: live progress when the attempt is still being scored.
+// The result page: live progress when the attempt is still being scored; the words'
+// panels of sounds once it is.
 import { followAttempt, showResult, stageLabel, wirePlayBoth } from "./live.js";
+import { wireWordPanels } from "./word_panels.js";
 
 const slot = document.getElementById("result-slot");
 if (slot) {
   wirePlayBoth(slot);
+  wireWordPanels(slot);
   if (!slot.dataset.final) {
     const jobId = slot.dataset.jobId;
     followAttempt(jobId, {
