@@ -35,7 +35,9 @@ def pitch_chart(feedback: dict | None) -> str:
     ref, att = pitch.get("reference") or [], pitch.get("attempt") or []
     values = [v for v in (*ref, *att) if v is not None]
     if len(times) < 2 or not values:
-        return mark_safe(f'<p class="chart-empty">{escape(_("No pitch to show."))}</p>')  # noqa: S308
+        # Translated outside the f-strings: xgettext does not see calls inside them.
+        empty = _("No pitch to show.")
+        return mark_safe(f'<p class="chart-empty">{escape(empty)}</p>')  # noqa: S308
     t0, t1 = times[0], times[-1] if times[-1] > times[0] else times[0] + 1
     lo, hi = min(values), max(values)
     if hi - lo < 4:
@@ -49,9 +51,10 @@ def pitch_chart(feedback: dict | None) -> str:
         return PAD_TOP + (hi - v) / (hi - lo) * (HEIGHT - PAD_TOP - PAD_BOTTOM)
 
     unit = _("semitones") if pitch.get("unit") == "semitones" else _("note (MIDI)")
+    label = _("Pitch: the actor and you")
     parts = [
         f'<svg class="pitch-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(_("Pitch: the actor and you"))}">',
+        f'aria-label="{escape(label)}">',
         f'<text class="axis" x="4" y="{PAD_TOP + 8}">{escape(unit)}</text>',
     ]
     baseline = HEIGHT - PAD_BOTTOM

@@ -76,7 +76,7 @@ def test_result_words_are_buttons_that_control_their_panels(diagnosed_attempt):
 
     buttons = re.findall(
         r'<button type="button" class="word status-(\w+)[^"]*" id="word-(\d)"\s+'
-        r'aria-expanded="false" aria-controls="word-panel-(\d)">([^<]+)<',
+        r'aria-expanded="false" aria-controls="word-panel-(\d)"\s+aria-label="[^"]+">([^<]+)<',
         html,
     )
     assert buttons == [
@@ -92,6 +92,8 @@ def test_result_words_are_buttons_that_control_their_panels(diagnosed_attempt):
     assert html.count('class="word-panel ') == 4
     assert all("hidden" in panel(html, i).split(">", 1)[0] for i in (0, 1, 2, 4))
     assert "<noscript><style>.word-panels .word-panel[hidden]" in html
+    assert "{#" not in html and "{%" not in html  # no template comment leaks into the page
+    assert 'aria-label="rain: Mispronounced · 42"' in html
 
 
 def test_result_panel_shows_phone_chips_with_what_was_heard(diagnosed_attempt):
