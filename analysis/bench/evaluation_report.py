@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import subprocess
 from typing import Any
 
 from analysis import engine
@@ -14,6 +15,23 @@ from .report import machine
 from .validation import DEGRADATIONS
 
 HEADING = "## Scoring engine evaluation"
+
+
+def engine_revision() -> str:
+    """The commit the engine was run at, marked when analysis/engine had local changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "analysis/engine"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"commit {head}" + (" with local engine changes" if dirty else "")
 
 
 def _spread_table(spreads: dict, title: str) -> list[str]:
@@ -124,7 +142,8 @@ def render(
         HEADING,
         "",
         f"Run: `{command}` on {dt.date.today().isoformat()}; machine: {machine()}; device: "
-        f"{engine.models.device()}; engine {engine.ENGINE_VERSION}; whole run {took:.0f} s.",
+        f"{engine.models.device()}; engine {engine.ENGINE_VERSION} ({engine_revision()}); "
+        f"whole run {took:.0f} s.",
         "",
         "Corpus (analysis/bench/validation.py): the development and held-out parts have "
         "different sentences and different voices (espeak-ng, flite, festival; real people "
