@@ -28,10 +28,18 @@ GOP_CAP = 30.0
 @dataclass
 class PhoneResult:
     phone: str  # canonical IPA (display)
-    gop: float  # nats: log P(expected) - log P(best alternative); < 0: the alternative wins
-    heard: str | None  # the best alternative's IPA ("" for a deletion)
+    # nats: log P(expected) - log P(best substitution); < 0: the substitution wins.
+    # GOP_CAP where the phone has no confusion to compare with.
+    substitution: float
+    heard: str | None  # that substitution's IPA (None: no confusion listed)
+    deletion: float  # nats: log P(expected) - log P(phone left out)
     start: float  # seconds, on the best CTC path (coarse: CTC is peaky)
     end: float
+
+    @property
+    def gop(self) -> float:
+        """Against the best alternative of either kind."""
+        return min(self.substitution, self.deletion)
 
 
 @dataclass
@@ -70,7 +78,14 @@ class PhoneAnalysis:
                     "start": round(w.start, 3),
                     "end": round(w.end, 3),
                     "phones": [
-                        [p.phone, round(p.gop, 3), p.heard, round(p.start, 3), round(p.end, 3)]
+                        [
+                            p.phone,
+                            round(p.substitution, 3),
+                            p.heard,
+                            round(p.deletion, 3),
+                            round(p.start, 3),
+                            round(p.end, 3),
+                        ]
                         for p in w.phones
                     ],
                 }
@@ -85,7 +100,7 @@ class PhoneAnalysis:
                 index=int(w["index"]),
                 text=str(w["text"]),
                 phones=[
-                    PhoneResult(str(p[0]), float(p[1]), p[2], float(p[3]), float(p[4]))
+                    PhoneResult(str(p[0]), float(p[1]), p[2], float(p[3]), float(p[4]), float(p[5]))
                     for p in w["phones"]
                 ],
                 presence=float(w["presence"]),
@@ -114,10 +129,10 @@ def _clip(value: float) -> float:
     return float(np.clip(value, -GOP_CAP, GOP_CAP))
 
 
-def _alternatives(
+def _substitutions(
     position: int, phone: phonemes.CanonicalPhone, confusions: dict[str, tuple[str, ...]]
 ) -> list[tuple[ctc.Alternative, str]]:
-    alts: list[tuple[ctc.Alternative, str]] = [(ctc.Alternative("deletion", position), "")]
+    alts: list[tuple[ctc.Alternative, str]] = []
     for name in confusions.get(phone.display, ()):
         tokens = phonemes.token_ids((name,))
         if tokens and not set(tokens) & set(phone.tokens):
@@ -146,15 +161,16 @@ def analyse_phones(
     for word, result in zip(words, results, strict=True):
         first = position
         for phone in word.phones:
-            alts = _alternatives(position, phone, confusions)
+            alts = _substitutions(position, phone, confusions)
             scores = [ctc.alternative_log_likelihood(lat, log_probs, a) for a, _ in alts]
-            best = int(np.argmax(scores))
+            best = int(np.argmax(scores)) if scores else -1
             f0, f1 = spans[position]
             result.phones.append(
                 PhoneResult(
                     phone.display,
-                    _clip(lat.log_likelihood - scores[best]),
-                    alts[best][1],
+                    _clip(lat.log_likelihood - scores[best]) if scores else GOP_CAP,
+                    alts[best][1] if scores else None,
+                    loss(ctc.Alternative("deletion", position)),
                     f0 * phonemes.FRAME_SECONDS,
                     (f1 + 1) * phonemes.FRAME_SECONDS,
                 )

@@ -31,18 +31,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .align import Alignment
-from .phone_analysis import PhoneAnalysis, PhoneResult, WordResult
+from .phone_analysis import GOP_CAP, PhoneAnalysis, PhoneResult, WordResult
 
-# Phones (nats of whole-utterance log-likelihood, see phone_analysis).
+# Phones (nats of whole-utterance log-likelihood, see phone_analysis): a substitution
 ABSOLUTE_NATS = 1.5
-MARGIN_NATS = 4.0
+MARGIN_NATS = 2.0
+# ... and a deletion. CTC deletes a short phone cheaply (one emission fewer), and
+# coarticulated speech drops sounds legitimately ("have to" [hæftə]): a phone is
+# called missing only on much stronger evidence than a substitution needs.
+DELETION_ABSOLUTE_NATS = 6.0
+DELETION_MARGIN_NATS = 6.0
 # Being clearer than this earns nothing more: a learner need not match an actor who
 # is far above the model's doubt on a phone.
 TARGET_CAP_NATS = 5.0
 # The logistic width that turns "nats past the flag line" into a 0-100 phone score:
-# on the line 50, one nat inside it 73, four nats inside it (the actor against
-# himself at the least) 98.
-SCORE_SLOPE_NATS = 1.0
+# on the line 50, half a nat inside it 73, 1.5 nats inside it (the least the actor
+# against himself can be: the absolute floor when his GOP is 0) 95.
+SCORE_SLOPE_NATS = 0.5
 # A word is left out when deleting all its phones explains the audio better by more
 # than this, and the actor's rendering did not look just as doubtful.
 OMIT_ABSOLUTE_NATS = 3.0
@@ -105,19 +110,39 @@ def evidence(value: float, reference: float, absolute: float, margin: float, cap
     return min(-value - absolute, target - value - margin - doubt)
 
 
-def phone_score(value: float, reference: float) -> float:
-    e = evidence(value, reference, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS)
+def phone_score(
+    value: float,
+    reference: float,
+    deletion: float = GOP_CAP,
+    reference_deletion: float = GOP_CAP,
+) -> float:
+    """0-100 from the stronger of the substitution and the deletion evidence."""
+    e = max(
+        evidence(value, reference, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS),
+        evidence(
+            deletion,
+            reference_deletion,
+            DELETION_ABSOLUTE_NATS,
+            DELETION_MARGIN_NATS,
+            TARGET_CAP_NATS,
+        ),
+    )
     return 100.0 / (1.0 + math.exp(min(50.0, e / SCORE_SLOPE_NATS)))
 
 
 def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
-    reference = ref.gop if ref is not None else TARGET_CAP_NATS
-    score = phone_score(att.gop, reference)
+    sub = ref.substitution if ref is not None else TARGET_CAP_NATS
+    dele = ref.deletion if ref is not None else TARGET_CAP_NATS
+    score = phone_score(att.substitution, sub, att.deletion, dele)
     if score >= MISPRONOUNCED_BELOW:
-        return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, reference)
-    status = "missing" if att.heard == "" else "mispronounced"
-    heard = att.heard or None
-    return PhoneScore(att.phone, round(score, 1), status, heard, att.gop, reference)
+        return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, min(sub, dele))
+    substituted = evidence(att.substitution, sub, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS)
+    missing = evidence(
+        att.deletion, dele, DELETION_ABSOLUTE_NATS, DELETION_MARGIN_NATS, TARGET_CAP_NATS
+    )
+    if missing > 0 and (substituted <= 0 or att.deletion < att.substitution):
+        return PhoneScore(att.phone, round(score, 1), "missing", None, att.gop, min(sub, dele))
+    return PhoneScore(att.phone, round(score, 1), "mispronounced", att.heard, att.gop, sub)
 
 
 def _omitted(att: WordResult, ref: WordResult | None) -> bool:

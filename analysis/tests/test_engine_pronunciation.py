@@ -24,6 +24,14 @@ def _flagged(result) -> list[str]:
 @pytest.mark.parametrize("gop", [-30.0, -8.0, -1.0, 0.0, 2.0, 12.0])
 def test_a_phone_equal_to_the_actors_is_never_flagged(gop):
     assert pronunciation.phone_score(gop, gop) >= 95
+    assert pronunciation.phone_score(5.0, 5.0, gop, gop) >= 95
+
+
+def test_a_deletion_needs_stronger_evidence_than_a_substitution():
+    # The same 3-nat loss: enough to call a substitution, not a missing phone.
+    assert pronunciation.phone_score(-3.0, 5.0) < pronunciation.MISPRONOUNCED_BELOW
+    assert pronunciation.phone_score(5.0, 5.0, -3.0, 5.0) >= pronunciation.MISPRONOUNCED_BELOW
+    assert pronunciation.phone_score(5.0, 5.0, -9.0, 5.0) < pronunciation.MISPRONOUNCED_BELOW
 
 
 def test_a_phone_is_flagged_only_past_both_the_absolute_floor_and_the_actor_margin():
@@ -41,10 +49,16 @@ def test_a_much_clearer_actor_raises_the_bar_no_further_than_the_cap():
     )
 
 
-def _word(gops: list[float], epenthesis: float = 30.0, presence: float = 20.0) -> WordResult:
+def _word(
+    gops: list[float],
+    epenthesis: float = 30.0,
+    presence: float = 20.0,
+    deletions: list[float] | None = None,
+) -> WordResult:
+    dels = deletions or [10.0] * len(gops)
     phones = [
-        PhoneResult(p, g, "l" if p == "ɹ" else "", 0.1, 0.2)
-        for p, g in zip("bɛd", gops, strict=True)
+        PhoneResult(p, g, {"b": "v", "ɛ": "æ", "d": None}[p], dl, 0.1, 0.2)
+        for p, g, dl in zip("bɛd", gops, dels, strict=True)
     ]
     return WordResult(0, "bed", phones, presence=presence, epenthesis=epenthesis)
 
@@ -67,8 +81,18 @@ def test_an_added_final_vowel_is_diagnosed_with_a_bilingual_tip():
     assert issue["tip"] is not None and "으" in issue["tip"]["ko"]
 
 
+def test_a_substituted_phone_names_what_was_heard():
+    result = _judge(_word([5.0, -4.0, 5.0]), _word([5.0, 5.0, 5.0]))
+
+    phone = result.words[0].phones[1]
+    issue = diagnose(result.words[0])
+    assert phone.status == "mispronounced" and phone.heard == "æ"
+    assert issue is not None and issue["en"] == "/æ/ instead of /ɛ/ in 'bed'"
+    assert issue["tip"] is not None  # æ/ɛ is one of the confusions with a tip
+
+
 def test_a_deleted_phone_is_reported_missing():
-    result = _judge(_word([5.0, -9.0, 5.0]), _word([5.0, 5.0, 5.0]))
+    result = _judge(_word([5.0, 5.0, 5.0], deletions=[10.0, -9.0, 10.0]), _word([5.0, 5.0, 5.0]))
 
     phone = result.words[0].phones[1]
     issue = diagnose(result.words[0])
