@@ -117,7 +117,8 @@ def _refresh_day(user_id: int, day: date) -> None:
         attempt_count=Count("id", filter=COUNTED),
         seconds=Sum("duration", filter=COUNTED),
         scored_count=Count("id", filter=SCORED),
-        **{name: Sum(name, filter=SCORED) for name in DIMENSIONS},
+        **{f"{name}_sum": Sum(name, filter=SCORED) for name in DIMENSIONS},
+        **{f"{name}_count": Count(name, filter=SCORED) for name in DIMENSIONS},
     )
     if not totals["attempt_count"]:
         LearnerDay.objects.filter(user_id=user_id, day=day).delete()
@@ -129,7 +130,8 @@ def _refresh_day(user_id: int, day: date) -> None:
             "attempt_count": totals["attempt_count"],
             "seconds": totals["seconds"] or 0.0,
             "scored_count": totals["scored_count"],
-            "score_sums": _scores(totals),
+            "score_sums": _scores({name: totals[f"{name}_sum"] for name in DIMENSIONS}),
+            "score_counts": {name: totals[f"{name}_count"] for name in DIMENSIONS},
         },
     )
 
@@ -138,10 +140,13 @@ def _refresh_totals(user_id: int) -> None:
     days = list(
         LearnerDay.objects.filter(user_id=user_id)
         .order_by("day")
-        .values_list("day", "attempt_count", "seconds", "scored_count", "score_sums")
+        .values_list(
+            "day", "attempt_count", "seconds", "scored_count", "score_sums", "score_counts"
+        )
     )
     scored = sum(row[3] for row in days)
     sums = {name: sum(row[4].get(name, 0.0) for row in days) for name in DIMENSIONS}
+    counts = {name: sum(row[5].get(name, row[3]) for row in days) for name in DIMENSIONS}
     lines = LearnerLineStats.objects.filter(user_id=user_id).aggregate(
         count=Count("id"), best=Max("best_overall")
     )
@@ -154,7 +159,11 @@ def _refresh_totals(user_id: int) -> None:
         days_practised=len(days),
         lines_practised=lines["count"],
         best_overall=lines["best"],
-        score_averages={name: sums[name] / scored for name in DIMENSIONS} if scored else {},
+        score_averages=(
+            {name: sums[name] / counts[name] if counts[name] else None for name in DIMENSIONS}
+            if scored
+            else {}
+        ),
         last_day=last_day,
         run_days=streak.current if streak else 0,
         longest_streak=streak.longest if streak else 0,

@@ -196,8 +196,12 @@ class LearnerDay(models.Model):
     attempt_count = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0.0)
     scored_count = models.PositiveIntegerField(default=0)
-    # {dimension: sum of the day's completed scores}; averages divide by scored_count.
+    # {dimension: sum of the day's completed scores} and {dimension: how many there are}:
+    # pronunciation is not assessed in every language, so a dimension can have fewer
+    # scores than scored_count. Rows written before score_counts have it empty, from when
+    # every dimension had scored_count scores.
     score_sums = models.JSONField(default=dict, blank=True)
+    score_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("learner's day")

@@ -255,7 +255,7 @@ def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WE
     first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     days = list(
         LearnerDay.objects.filter(user=user, day__gte=first_week).values_list(
-            "day", "attempt_count", "seconds", "scored_count", "score_sums"
+            "day", "attempt_count", "seconds", "scored_count", "score_sums", "score_counts"
         )
     )
     return Overview(
@@ -282,21 +282,25 @@ def _practice_totals(record: LearnerStats, days: list[tuple], today: date) -> Pr
 def _weekly_averages(days: list[tuple], first_week: date, weeks: int) -> list[stats.WeekAverages]:
     counts: dict[date, int] = {}
     sums: dict[date, dict[str, float]] = {}
-    for day, _attempts, _seconds, scored, day_sums in days:
+    score_counts: dict[date, dict[str, int]] = {}  # a dimension can have fewer scores
+    for day, _attempts, _seconds, scored, day_sums, day_counts in days:
         if not scored:
             continue
         week = day - timedelta(days=day.weekday())
         counts[week] = counts.get(week, 0) + scored
         week_sums = sums.setdefault(week, {})
+        week_counts = score_counts.setdefault(week, {})
         for name, value in day_sums.items():
             week_sums[name] = week_sums.get(name, 0.0) + value
+            week_counts[name] = week_counts.get(name, 0) + day_counts.get(name, scored)
     out = []
     for i in range(weeks):
         week = first_week + timedelta(weeks=i)
         count = counts.get(week, 0)
         week_sums = sums.get(week, {})
+        week_counts = score_counts.get(week, {})
         scores = {
-            name: week_sums[name] / count if count and name in week_sums else None
+            name: week_sums[name] / week_counts[name] if week_counts.get(name) else None
             for name in DIMENSIONS
         }
         out.append(stats.WeekAverages(week=week, count=count, scores=scores))

@@ -82,7 +82,16 @@ class AnalysisWebhookSerializer(StrictSerializerMixin, serializers.Serializer):
 
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=REMOTE_STATUSES)
-    pronunciation_score = _score_field()
+    pronunciation_score = serializers.FloatField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Null when detailed_feedback.pronunciation.assessed is false: the line's "
+            "language has no phone model, and overall_score is over the other three."
+        ),
+    )
     intonation_score = _score_field()
     timing_score = _score_field()
     emotion_score = _score_field()
@@ -101,12 +110,17 @@ class AnalysisWebhookSerializer(StrictSerializerMixin, serializers.Serializer):
 
     def validate(self, data):
         if data["status"] == AttemptStatus.COMPLETED:
+            pronunciation = data.get("detailed_feedback", {}).get("pronunciation")
+            not_assessed = (
+                isinstance(pronunciation, dict) and pronunciation.get("assessed") is False
+            )
             missing = {
                 f"{name}_score": [
                     serializers.ErrorDetail(_("Required when status is completed."), "required")
                 ]
                 for name in SCORE_NAMES
                 if data.get(f"{name}_score") is None
+                and not (name == "pronunciation" and not_assessed)
             }
             if missing:
                 raise serializers.ValidationError(missing)

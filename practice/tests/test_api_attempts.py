@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from practice.models import Attempt, AttemptStatus
 from practice.tests.conftest import LINE_TEXT, api_client, espeak_wav, upload
+from practice.tests.factories import diagnosed_feedback, not_assessed_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +212,22 @@ def test_analysis_result_gives_the_owner_the_scores_under_the_contract_names(lea
     assert body["detailed_feedback"] == {"tips": ["Stress 'never'."]}
     assert body["created_at"].startswith(str(attempt.created_at.year))
     assert (body["error"], body["error_code"]) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("pronunciation", "feedback"),
+    [(55.0, diagnosed_feedback()), (None, not_assessed_feedback("내가 그랬잖아"))],
+)
+def test_analysis_result_passes_version_2_feedback_through_unchanged(
+    learner, line, pronunciation, feedback
+):
+    attempt = scored_attempt(learner, line, pronunciation=pronunciation, detailed_feedback=feedback)
+
+    body = api_client(learner).get(f"/api/tokens/analysis-result/{attempt.job_id}").json()
+
+    assert body["pronunciation_score"] == pronunciation
+    assert body["overall_score"] == 78.4
+    assert body["detailed_feedback"] == feedback  # phone_scores, issue, pronunciation.reason
 
 
 def test_analysis_result_of_a_running_attempt_has_no_scores_yet(learner, line):

@@ -291,6 +291,21 @@ def test_overview_sums_my_attempts_into_totals_streak_and_weeks(learner):
     assert activity[1]["overall_score"] == 80.0
 
 
+def test_overview_and_attempts_with_pronunciation_not_assessed(learner):
+    AttemptFactory(user=learner, overall=60.0, pronunciation=70.0)
+    not_assessed = AttemptFactory(user=learner, overall=80.0, pronunciation=None)
+    client = api_client(learner)
+
+    overview = client.get("/api/mypage/overview").json()
+    attempts = client.get("/api/mypage/attempts").json()["results"]
+
+    assert overview["averages"]["overall"] == 70.0
+    assert overview["averages"]["pronunciation"] == 70.0  # of the one attempt that has it
+    assert overview["weekly"][-1]["averages"]["pronunciation"] == 70.0
+    assert attempts[0]["job_id"] == str(not_assessed.job_id)
+    assert attempts[0]["pronunciation_score"] is None
+
+
 def test_overview_costs_the_same_queries_for_more_attempts(learner):
     client = api_client(learner)
 

@@ -336,6 +336,20 @@ def test_overview_shows_this_weeks_numbers_streak_and_weak_spots(learner_client,
     assert html.count('<g class="series series-') == 5
 
 
+def test_overview_of_a_learner_never_assessed_on_pronunciation(learner_client, learner):
+    AttemptFactory(user=learner, overall=64.0, pronunciation=None)
+    AttemptFactory(user=learner, overall=76.0, pronunciation=None)
+
+    response = learner_client.get(reverse("practice:overview"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    week = re.findall(r"<tr><th scope=\"row\">.*?</tr>", html)[-1]
+    # Week, attempts, then overall and pronunciation: an average of 70, no pronunciation.
+    assert re.findall(r"<td>([^<]*)</td>", week)[:3] == ["2", "70", "—"]
+    assert '<g class="series series-pronunciation">\n              \n' in html
+
+
 def test_overview_for_a_new_learner_explains_the_empty_chart(learner_client):
     text = text_of(learner_client.get(reverse("practice:overview")))
 

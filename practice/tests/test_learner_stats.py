@@ -161,3 +161,49 @@ def test_rebuild_command_restores_missing_rows():
 
     assert snapshot(learner) == expected
     assert "1 learner" in out.getvalue()
+
+
+def test_averages_leave_out_attempts_whose_pronunciation_was_not_assessed():
+    learner = UserFactory()
+    AttemptFactory(user=learner, overall=70.0, pronunciation=80.0, created_at=days_ago(1))
+    AttemptFactory(user=learner, overall=90.0, pronunciation=None, created_at=days_ago(1))
+    AttemptFactory(user=learner, overall=50.0, pronunciation=None, created_at=days_ago(0))
+
+    totals = LearnerStats.objects.get(user=learner)
+    weeks = selectors.weekly_averages(user=learner, now=NOW, weeks=1)
+
+    assert totals.score_averages["overall"] == pytest.approx(70.0)
+    assert totals.score_averages["pronunciation"] == pytest.approx(80.0)  # not 80 / 3
+    assert weeks[0].count == 3
+    assert weeks[0].scores["overall"] == pytest.approx(70.0)
+    assert weeks[0].scores["pronunciation"] == pytest.approx(80.0)
+
+
+def test_a_learner_never_assessed_on_pronunciation_has_no_pronunciation_average():
+    learner = UserFactory()
+    line = LineFactory()
+    AttemptFactory(
+        user=learner, line=line, overall=60.0, pronunciation=None, created_at=days_ago(0)
+    )
+
+    totals = LearnerStats.objects.get(user=learner)
+    record = LearnerLineStats.objects.get(user=learner, line=line)
+    weeks = selectors.weekly_averages(user=learner, now=NOW, weeks=1)
+
+    assert totals.score_averages["overall"] == 60.0
+    assert totals.score_averages["pronunciation"] is None  # not 0
+    assert weeks[0].scores["pronunciation"] is None
+    assert "pronunciation" not in record.best_scores
+    assert "pronunciation" not in record.last_scores
+
+
+def test_statistics_written_before_per_dimension_counts_still_average_right():
+    learner = UserFactory()
+    AttemptFactory(user=learner, overall=70.0, created_at=days_ago(1))
+    AttemptFactory(user=learner, overall=90.0, created_at=days_ago(0))
+    LearnerDay.objects.filter(user=learner).update(score_counts={})  # rows of before
+
+    learner_stats_refresh(attempt=AttemptFactory(user=learner, failed=True))
+
+    assert LearnerStats.objects.get(user=learner).score_averages["overall"] == 80.0
+    assert selectors.weekly_averages(user=learner, now=NOW, weeks=1)[0].scores["overall"] == 80.0

@@ -4,9 +4,11 @@ import dramatiq
 import pytest
 from django.utils import timezone
 
+from analysis.engine.types import Assessment
 from practice import services
-from practice.models import Attempt, AttemptStatus, PracticeSession
+from practice.models import Attempt, AttemptStatus, LearnerStats, PracticeSession
 from practice.tests.conftest import espeak_wav, saved_attempt, upload
+from practice.tests.factories import not_assessed_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +116,28 @@ def test_attempts_reap_requeues_stale_attempts_then_fails_them(
     assert give_up.error_code == "stalled"
     assert fresh.status == AttemptStatus.RUNNING
     assert [m.args for m in queued_messages(stub_broker)] == [(retry.id,)]
+
+
+def test_attempt_finish_keeps_a_pronunciation_that_was_not_assessed(learner, line):
+    attempt = saved_attempt(learner, line, status=AttemptStatus.RUNNING, stage="scoring")
+    feedback = not_assessed_feedback("내가 그랬잖아")
+    assessment = Assessment(
+        pronunciation=None,
+        intonation=70.0,
+        timing=85.0,
+        emotion=76.0,
+        overall=77.0,
+        detailed_feedback=feedback,
+    )
+
+    services.attempt_finish(attempt=attempt, assessment=assessment)
+
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.COMPLETED
+    assert (attempt.pronunciation, attempt.overall) == (None, 77.0)
+    assert attempt.detailed_feedback["pronunciation"] == feedback["pronunciation"]
+    averages = LearnerStats.objects.get(user=learner).score_averages
+    assert averages["overall"] == 77.0 and averages["pronunciation"] is None
 
 
 def test_bookmark_toggle_adds_then_removes(learner, line):

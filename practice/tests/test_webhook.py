@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from analysis.remote import sign
 from practice.models import AttemptStatus
 from practice.tests.conftest import saved_attempt
+from practice.tests.factories import not_assessed_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,31 @@ def test_webhook_completes_the_attempt_with_the_remote_scores(running):
     assert running.finished_at is not None
     body = response.json()
     assert (body["status"], body["overall_score"]) == ("completed", 77.0)
+
+
+def test_webhook_completes_without_pronunciation_where_the_feedback_says_not_assessed(running):
+    feedback = not_assessed_feedback("내가 그랬잖아")
+
+    response = deliver(result_for(running, pronunciation_score=None, detailed_feedback=feedback))
+
+    assert response.status_code == 200, response.json()
+    running.refresh_from_db()
+    assert running.status == AttemptStatus.COMPLETED
+    assert running.pronunciation is None
+    assert running.overall == 77.0
+    assert running.detailed_feedback["pronunciation"] == feedback["pronunciation"]
+    assert response.json()["pronunciation_score"] is None
+
+
+def test_webhook_still_needs_pronunciation_where_the_feedback_says_assessed(running):
+    feedback = {"pronunciation": {"assessed": True, "reason": None, "model": "x"}}
+
+    response = deliver(result_for(running, pronunciation_score=None, detailed_feedback=feedback))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "required"
+    running.refresh_from_db()
+    assert running.status == AttemptStatus.RUNNING
 
 
 def test_webhook_fails_the_attempt_with_the_remote_message(running):
