@@ -136,8 +136,10 @@ DERIVED: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "tempo_0.8": lambda s: sox(s, "tempo", "-s", "0.8"),
     "tempo_1.25": lambda s: sox(s, "tempo", "-s", "1.25"),
     "delay": lambda s: np.concatenate([np.zeros(int(DELAY_SECONDS * SAMPLE_RATE), np.float32), s]),
-    "pitch_+300": lambda s: sox(s, "pitch", "300"),
-    "pitch_-300": lambda s: sox(s, "pitch", "-300"),
+    "pitch_+3st": lambda s: synth.shift_pitch(s, 3.0),
+    "pitch_-3st": lambda s: synth.shift_pitch(s, -3.0),
+    "voice_+300c": lambda s: sox(s, "pitch", "300"),
+    "voice_-300c": lambda s: sox(s, "pitch", "-300"),
     "flat_pitch": synth.flatten_pitch,
     "inverted_pitch": synth.invert_pitch,
 }

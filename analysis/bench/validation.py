@@ -13,7 +13,11 @@ each correct take that are wrong in exactly one known way:
   phonemes, so the pair differs by that one phone only.
 - ``omission`` / ``insertion``: one word left out / one word added.
 - ``tempo_0.8`` / ``tempo_1.25`` / ``delay``: sox tempo (pitch kept), 1 s of silence first.
-- ``pitch_+300`` / ``pitch_-300``: sox pitch shift in cents (same melody, other key).
+- ``pitch_+3st`` / ``pitch_-3st``: the same voice three semitones higher / lower (Praat
+  PSOLA: every pitch point moved, formants kept), as when a learner speaks higher.
+- ``voice_+300c`` / ``voice_-300c``: sox's pitch shift, which moves the formants with the
+  pitch (a smaller or larger vocal tract: another voice). Reported, no target: a
+  different voice may legitimately sound different to the phone model.
 - ``flat_pitch`` / ``inverted_pitch``: Praat resynthesis (``synth``), words untouched.
 
 Choices (which word, which confusion, which added word) come from hashes of the line
@@ -261,16 +265,18 @@ DEGRADATIONS: dict[str, tuple[str, ...]] = {
     "tempo_0.8": ("timing",),
     "tempo_1.25": ("timing",),
     "delay": ("timing",),
-    "pitch_+300": (),
-    "pitch_-300": (),
+    "pitch_+3st": (),
+    "pitch_-3st": (),
+    "voice_+300c": (),
+    "voice_-300c": (),
 }
 # Changes that leave the words alone: pronunciation must not move with them.
 WORDS_KEPT = (
     "tempo_0.8",
     "tempo_1.25",
     "delay",
-    "pitch_+300",
-    "pitch_-300",
+    "pitch_+3st",
+    "pitch_-3st",
     "flat_pitch",
     "inverted_pitch",
 )

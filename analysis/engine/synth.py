@@ -88,6 +88,11 @@ def _manipulate(samples: np.ndarray, formula: str) -> np.ndarray:
     return np.asarray(out.values[0], dtype=np.float32)
 
 
+def shift_pitch(samples: np.ndarray, semitones: float) -> np.ndarray:
+    """The same voice speaking higher or lower: every pitch point moved, formants kept."""
+    return _manipulate(samples, f"self * {2 ** (semitones / 12):.6f}")
+
+
 def flatten_pitch(samples: np.ndarray) -> np.ndarray:
     """Monotone: every pitch point set to the speaker's median."""
     return _manipulate(samples, "MEDIAN")
