@@ -150,7 +150,8 @@ def render(
         "from pocketsphinx's test recordings reading their own transcripts). Takes: correct "
         "readings and copies wrong in one known way (one phone of one word swapped for a "
         "Korean learner's confusion, a word left out or added, tempo ×0.8/×1.25, 1 s late, "
-        "pitch ±3 semitones (Praat, formants kept), sox pitch ±300 cents (formants moved too: 'another voice', no target), flattened or inverted melody).",
+        "pitch ±3 semitones (Praat, formants kept), sox pitch ±300 cents (formants moved "
+        "too: another voice, no target), flattened or inverted melody).",
         "",
     ]
     for name, summary in parts.items():
