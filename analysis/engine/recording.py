@@ -16,6 +16,9 @@ from .types import ENGINE_VERSION
 # 2: the phoneme model's analysis (engine 2.0) and the line's language.
 REFERENCE_FORMAT = 2
 CROP_MARGIN = 0.3
+# Frames this far below the loudest are not speech the phoneme model needs to hear
+# (the speech level is normalised to -23 dBFS; 45 dB below it is room noise).
+LOUD_RANGE_DB = 45.0
 # One side thread per worker thread that may be scoring (Dramatiq runs two).
 _side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phones")
 
@@ -96,6 +99,21 @@ def _alignment_from_phones(analysis: PhoneAnalysis) -> align.Alignment:
     return align.Alignment(words=words, insertions=[])
 
 
+def _loud_part(samples: np.ndarray, loudness: np.ndarray) -> tuple[np.ndarray, float]:
+    """The recording from 0.3 s before its first loud frame to 0.3 s after its last.
+
+    Loud: within LOUD_RANGE_DB of the loudest 10 ms frame. Cut on the phoneme model's
+    20 ms frame grid, so a take that starts later is cut into the same frames.
+    """
+    loud = np.flatnonzero(loudness > loudness.max() - LOUD_RANGE_DB)
+    if len(loud) == 0:
+        return samples, 0.0
+    grid = round(phonemes.FRAME_SECONDS * audio.SAMPLE_RATE)
+    first = max(0, int((loud[0] * 0.01 - CROP_MARGIN) * audio.SAMPLE_RATE) // grid * grid)
+    last = min(len(samples), int(((loud[-1] + 1) * 0.01 + CROP_MARGIN) * audio.SAMPLE_RATE))
+    return samples[first:last], first / audio.SAMPLE_RATE
+
+
 def analyse(
     decoded: audio.Audio,
     words: list[lexicon.Word],
@@ -103,11 +121,22 @@ def analyse(
     stage: Stage,
     language: str = "en",
 ) -> RecordingAnalysis:
+    loudness = audio.frame_db(decoded.samples)
+    # The phoneme model is the longest step. It starts at once, on the loud part of
+    # the recording, and runs on its own thread (native code, without the GIL) while
+    # voice activity and the word aligner run here: on two cores the take costs
+    # about the phoneme model alone.
+    pending: Future[PhoneAnalysis] | None = None
+    loud_offset = 0.0
+    if phonemes.is_assessed(language):
+        canonical = phonemes.canonical(words, language)
+        loud, loud_offset = _loud_part(decoded.samples, loudness)
+        pending = _side.submit(analyse_phones, loud, canonical, language)
     stage("voice_activity")
     activity = vad.detect_speech(decoded.samples)
     stage("alignment")
     # Decode only the speech and a margin: learners often wait seconds before and
-    # after the line, and the decoders' cost grows with every frame.
+    # after the line, and the decoder's cost grows with every frame.
     # On the 10 ms frame grid, so a take shifted in time is cut into the same frames.
     hop = audio.SAMPLE_RATE // 100
     first = max(0, int((activity.onset - CROP_MARGIN) * audio.SAMPLE_RATE) // hop * hop)
@@ -115,12 +144,6 @@ def analyse(
     excerpt = decoded.samples[first:last]
     offset = first / audio.SAMPLE_RATE
     word_aligner = language == "en"
-    # The phoneme model and the word aligner are independent native code that runs
-    # without the GIL: on two cores, running them side by side saves the shorter one.
-    pending: Future[PhoneAnalysis] | None = None
-    if phonemes.is_assessed(language):
-        canonical = phonemes.canonical(words, language)
-        pending = _side.submit(analyse_phones, excerpt, canonical, language)
     alignment = (
         align.align_words(excerpt, words)
         if word_aligner
@@ -131,15 +154,14 @@ def analyse(
     )
     stage("pronunciation")
     phones = None
+    alignment.shift(offset)
     if pending is not None:
         phones = pending.result()
+        phones.shift(loud_offset)
         if not word_aligner:
             alignment = _alignment_from_phones(phones)
-        phones.shift(offset)
-    alignment.shift(offset)
     stage("intonation")
     track = pitch.track_pitch(decoded.samples, kind)
-    loudness = audio.frame_db(decoded.samples)
     return RecordingAnalysis(
         duration=decoded.duration,
         activity=activity,
