@@ -48,6 +48,11 @@ TARGET_CAP_NATS = 5.0
 # on the line 50, half a nat inside it 73, 1.5 nats inside it (the least the actor
 # against himself can be: the absolute floor when his GOP is 0) 95.
 SCORE_SLOPE_NATS = 0.5
+# Below the flag line, a phone still loses GRADE_POINTS_PER_NAT for each nat it is
+# less clear than the actor (at most GRADE_MAX_NATS of them): closer to the actor
+# scores higher, and the actor himself stays at 100.
+GRADE_POINTS_PER_NAT = 2.0
+GRADE_MAX_NATS = 5.0
 # A word is left out when deleting all its phones explains the audio better by more
 # than this, and the actor's rendering did not look just as doubtful.
 OMIT_ABSOLUTE_NATS = 3.0
@@ -133,7 +138,11 @@ def phone_score(
 def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
     sub = ref.substitution if ref is not None else TARGET_CAP_NATS
     dele = ref.deletion if ref is not None else TARGET_CAP_NATS
-    score = phone_score(att.substitution, sub, att.deletion, dele)
+    shortfall = max(0.0, min(min(sub, dele), TARGET_CAP_NATS) - att.gop)
+    score = min(
+        phone_score(att.substitution, sub, att.deletion, dele),
+        100.0 - GRADE_POINTS_PER_NAT * min(shortfall, GRADE_MAX_NATS),
+    )
     if score >= MISPRONOUNCED_BELOW:
         return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, min(sub, dele))
     substituted = evidence(att.substitution, sub, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS)
