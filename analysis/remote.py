@@ -84,7 +84,7 @@ def verify_signature(
 class RemoteAssessment:
     """The remote result in the shape `attempt_finish` takes from the local engine."""
 
-    pronunciation: float
+    pronunciation: float | None  # None: not assessed (a language without a phone model)
     intonation: float
     timing: float
     emotion: float

@@ -139,7 +139,10 @@ def weak_spots(rows: Iterable[tuple], *, top: int = TOP_WEAK) -> WeakSpots:
         for index, phones in (feedback_phones or {}).items():
             for phone in phones or []:
                 score = phone.get("score") if isinstance(phone, dict) else None
-                name = (phone.get("phone") or "").upper() if isinstance(phone, dict) else ""
+                name = (phone.get("phone") or "") if isinstance(phone, dict) else ""
+                # Version 1 named sounds in ARPAbet (any case), version 2 in IPA, whose
+                # letters must keep their case ("ɹ".upper() is another letter).
+                name = name.upper() if name.isascii() else name
                 if score is None or not name or name == "SIL" or score >= WEAK_BELOW:
                     continue
                 sound = sounds.setdefault(name, WeakSound(name))

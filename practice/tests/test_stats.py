@@ -58,3 +58,14 @@ def test_weak_spots_ignores_inserted_sounds_and_malformed_entries():
     assert [(w.text, w.weak, w.seen) for w in weak.words] == [("hello", 1, 1)]
     assert [(s.phone, s.ipa, s.examples) for s in weak.sounds] == [("HH", "h", ["hello"])]
     assert weak.attempts == 2
+
+
+def test_weak_spots_keep_ipa_sound_names_as_the_engine_wrote_them():
+    words = [{"index": 0, "text": "really", "score": 40.0, "status": "mispronounced"}]
+    v2 = {"0": [{"phone": "ɹ", "score": 20.0}, {"phone": "i", "score": 95.0}]}
+    v1 = {"0": [{"phone": "r", "score": 30.0}]}
+
+    weak = stats.weak_spots([(words, v2), (words, v1)])
+
+    # "ɹ".upper() would be "Ɽ", another sound; ARPAbet names stay upper case.
+    assert {s.phone: s.weak for s in weak.sounds} == {"ɹ": 1, "R": 1}
