@@ -10,6 +10,9 @@ from practice.models import AttemptStatus
 from scripts.api.serializers import ScriptSummarySerializer, TokenDetailSerializer
 from scripts.models import Kind
 
+# Ids are 64-bit: a larger number can name no row, and SQLite overflows on it.
+MAX_ID = 2**63 - 1
+
 
 class ScoresSerializer(serializers.Serializer):
     """Scores by dimension, 0-100; null for a dimension without a score yet."""
@@ -29,7 +32,7 @@ class LineFilterSerializer(serializers.Serializer):
     """Query filters shared by the lists of lines (the web pages take the same)."""
 
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
-    script = serializers.IntegerField(min_value=1, required=False)
+    script = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
 class DubbedTokenFilterSerializer(LineFilterSerializer):
@@ -61,7 +64,7 @@ class BookmarkSerializer(serializers.Serializer):
 
 
 class BookmarkRequestSerializer(StrictSerializerMixin, serializers.Serializer):
-    token_id = serializers.IntegerField(min_value=1)
+    token_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -119,7 +122,7 @@ class OverviewSerializer(serializers.Serializer):
 
 
 class SessionFilterSerializer(serializers.Serializer):
-    script = serializers.IntegerField(min_value=1, required=False)
+    script = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
 class PracticeSessionSerializer(serializers.Serializer):
@@ -136,7 +139,7 @@ class PracticeSessionSerializer(serializers.Serializer):
 
 
 class AttemptFilterSerializer(serializers.Serializer):
-    token_id = serializers.IntegerField(min_value=1, required=False)
+    token_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     status = serializers.ChoiceField(choices=AttemptStatus.choices, required=False)
 
 

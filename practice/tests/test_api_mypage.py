@@ -85,6 +85,18 @@ def test_bookmarks_filter_by_kind_and_script(learner):
     assert [b["token_id"] for b in by_script["results"]] == [movie.pk]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/mypage/sessions", "/api/mypage/attempts", "/api/mypage/bookmarks/"]
+)
+def test_an_id_filter_past_64_bits_is_a_400_not_a_database_error(learner, path):
+    name = "token_id" if path.endswith("attempts") else "script"
+
+    response = api_client(learner).get(path, {name: str(2**63)})
+
+    assert response.status_code == 400
+    assert name in response.json()["errors"]
+
+
 def test_bookmarks_refuse_a_bad_filter_with_the_error_shape(learner):
     response = api_client(learner).get("/api/mypage/bookmarks/", {"kind": "opera"})
 
