@@ -187,23 +187,21 @@ VOWELS = frozenset(
 # Phones a learner says instead of the expected one. The alternatives a phone is
 # judged against: comparing against every phone finds "better" explanations for
 # correct speech everywhere; the confusions learners make are what is worth flagging.
-# English: the contrasts Korean has no equivalent for (r/l, f/p, v/b, θ/s, ð/d, z/dʒ,
-# vowel length and the æ/ɛ, ʌ/ɑ pairs), plus a few near neighbours.
+# English: the contrasts Korean has no equivalent for (r/l, f/p, v/b, θ/s/t, ð/d/z,
+# z/dʒ, vowel length and the æ/ɛ, ʌ/ɑ pairs) and nothing else: a first version also
+# compared near neighbours (ɹ/w, s/ʃ, ɔ/oʊ, n/ŋ, ...), and they flagged accents and
+# model noise more often than errors (held-out precision 0.61 against 0.70 without).
 CONFUSIONS_EN: dict[str, tuple[str, ...]] = {
-    "ɹ": ("l", "w"),
+    "ɹ": ("l",),
     "l": ("ɹ",),
-    "f": ("p", "h"),
+    "f": ("p",),
     "p": ("f",),
-    "v": ("b", "w"),
+    "v": ("b",),
     "b": ("v",),
     "θ": ("s", "t"),
     "ð": ("d", "z"),
-    "s": ("θ", "ʃ"),
-    "z": ("d͡ʒ", "s"),
+    "z": ("d͡ʒ",),
     "d͡ʒ": ("z",),
-    "ʃ": ("s",),
-    "ʒ": ("d͡ʒ",),
-    "t͡ʃ": ("ʃ",),
     "i": ("ɪ",),
     "ɪ": ("i",),
     "u": ("ʊ",),
@@ -212,11 +210,6 @@ CONFUSIONS_EN: dict[str, tuple[str, ...]] = {
     "ɛ": ("æ",),
     "ʌ": ("ɑ",),
     "ɑ": ("ʌ",),
-    "ɔ": ("oʊ",),
-    "oʊ": ("ɔ",),
-    "w": ("v",),
-    "n": ("ŋ",),
-    "ŋ": ("n",),
 }
 # Korean: the three-way stop contrast (plain, aspirated, tense) and the vowel pairs
 # that learners and dialects merge.
