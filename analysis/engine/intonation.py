@@ -19,6 +19,14 @@ from .recording import RecordingAnalysis
 # RMS difference (semitones) at which the "closeness" half of the score has fallen to
 # 1/e: three semitones is a minor third, an obviously different melody.
 RMS_SCALE_ST = 3.0
+# A melody pressed flatter than the actor's does not follow it, even where it is too
+# flat to be far from it (rms) or to disagree with it (correlation): the score is
+# multiplied by (learner's spread / actor's spread) ** RANGE_EXPONENT when the learner's
+# is smaller. Spreads are standard deviations in semitones, plus RANGE_FLOOR_ST so a
+# near-monotone actor does not turn small differences into large ratios. Half the
+# actor's spread (1 st against 2) costs 14 %; a flattened reading (0 against 2 st) 38 %.
+RANGE_EXPONENT = 0.3
+RANGE_FLOOR_ST = 0.5
 # Songs: within one semitone (octave-folded) is on the note; credit fades to zero at two.
 SONG_TOLERANCE_ST = 1.0
 MIN_VOICED_FRAMES = 15
@@ -137,6 +145,10 @@ def score_intonation(ref: RecordingAnalysis, att: RecordingAnalysis, kind: str) 
     d = diff[both]
     rms = float(np.sqrt(np.mean((d - np.median(d)) ** 2)))
     shape = 0.5 * max(0.0, r) + 0.5 * float(np.exp(-rms / RMS_SCALE_ST))
+    spread = (float(np.std(att_curve[both])) + RANGE_FLOOR_ST) / (
+        float(np.std(ref_curve[both])) + RANGE_FLOOR_ST
+    )
+    shape *= min(1.0, spread) ** RANGE_EXPONENT
     # Voicing the line only partly (whispering, cutting words) limits the score.
     score = 100.0 * shape * min(1.0, coverage / 0.6)
     return IntonationResult(
