@@ -125,7 +125,19 @@ def _phone_issue(ws: WordScore, phone: PhoneScore) -> WordIssue:
                 ko=f"{word}의 소리를 하나도 빠뜨리지 말고, 배우를 듣고 천천히 따라 해 보세요.",
             ),
         }
-    heard = phone.heard or ""
+    if phone.heard is None:
+        return {
+            "kind": "unclear",
+            "expected": phone.phone,
+            "heard": None,
+            "en": f"/{phone.phone}/ in {word} sounded like another sound",
+            "ko": f"{word}의 /{phone.phone}/ 소리가 다른 소리로 들렸어요",
+            "tip": Bilingual(
+                en=f"Listen to how the actor says {word} and repeat it slowly.",
+                ko=f"배우가 {word}를 어떻게 말하는지 듣고 천천히 따라 해 보세요.",
+            ),
+        }
+    heard = phone.heard
     return {
         "kind": "substitution",
         "expected": phone.phone,

@@ -33,6 +33,9 @@ class PhoneResult:
     substitution: float
     heard: str | None  # that substitution's IPA (None: no confusion listed)
     deletion: float  # nats: log P(expected) - log P(phone left out)
+    # nats: log P(expected) - log P(any other sound there): a different word, a sound
+    # that is no listed confusion.
+    other: float
     start: float  # seconds, on the best CTC path (coarse: CTC is peaky)
     end: float
 
@@ -83,6 +86,7 @@ class PhoneAnalysis:
                             round(p.substitution, 3),
                             p.heard,
                             round(p.deletion, 3),
+                            round(p.other, 3),
                             round(p.start, 3),
                             round(p.end, 3),
                         ]
@@ -100,7 +104,15 @@ class PhoneAnalysis:
                 index=int(w["index"]),
                 text=str(w["text"]),
                 phones=[
-                    PhoneResult(str(p[0]), float(p[1]), p[2], float(p[3]), float(p[4]), float(p[5]))
+                    PhoneResult(
+                        str(p[0]),
+                        float(p[1]),
+                        p[2],
+                        float(p[3]),
+                        float(p[4]),
+                        float(p[5]),
+                        float(p[6]),
+                    )
                     for p in w["phones"]
                 ],
                 presence=float(w["presence"]),
@@ -140,6 +152,11 @@ def _substitutions(
     return alts
 
 
+def _other(phone: phonemes.CanonicalPhone, anything: phonemes.Tokens) -> phonemes.Tokens:
+    accepted = set(phone.tokens)
+    return tuple(t for t in anything if t not in accepted)
+
+
 def analyse_phones(
     samples: NDArray[np.float32], words: list[CanonicalWord], language: str
 ) -> PhoneAnalysis:
@@ -171,6 +188,7 @@ def analyse_phones(
                     _clip(lat.log_likelihood - scores[best]) if scores else GOP_CAP,
                     alts[best][1] if scores else None,
                     loss(ctc.Alternative("deletion", position)),
+                    loss(ctc.Alternative("substitution", position, _other(phone, anything))),
                     f0 * phonemes.FRAME_SECONDS,
                     (f1 + 1) * phonemes.FRAME_SECONDS,
                 )

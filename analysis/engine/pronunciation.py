@@ -41,6 +41,11 @@ MARGIN_NATS = 2.0
 # called missing only on much stronger evidence than a substitution needs.
 DELETION_ABSOLUTE_NATS = 6.0
 DELETION_MARGIN_NATS = 6.0
+# ... and any other sound at all (a different word, a sound that is no listed
+# confusion): the comparison that flags correct speech most readily, so it needs
+# the deletion's strong evidence.
+OTHER_ABSOLUTE_NATS = 6.0
+OTHER_MARGIN_NATS = 6.0
 # Being clearer than this earns nothing more: a learner need not match an actor who
 # is far above the model's doubt on a phone.
 TARGET_CAP_NATS = 5.0
@@ -115,43 +120,53 @@ def evidence(value: float, reference: float, absolute: float, margin: float, cap
     return min(-value - absolute, target - value - margin - doubt)
 
 
+def _evidences(
+    values: tuple[float, float, float], references: tuple[float, float, float]
+) -> tuple[float, float, float]:
+    """(substitution, deletion, other) evidence, each with its own constants."""
+    rules = (
+        (ABSOLUTE_NATS, MARGIN_NATS),
+        (DELETION_ABSOLUTE_NATS, DELETION_MARGIN_NATS),
+        (OTHER_ABSOLUTE_NATS, OTHER_MARGIN_NATS),
+    )
+    sub, dele, other = (
+        evidence(v, r, absolute, margin, TARGET_CAP_NATS)
+        for v, r, (absolute, margin) in zip(values, references, rules, strict=True)
+    )
+    return sub, dele, other
+
+
 def phone_score(
     value: float,
     reference: float,
     deletion: float = GOP_CAP,
     reference_deletion: float = GOP_CAP,
+    other: float = GOP_CAP,
+    reference_other: float = GOP_CAP,
 ) -> float:
-    """0-100 from the stronger of the substitution and the deletion evidence."""
-    e = max(
-        evidence(value, reference, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS),
-        evidence(
-            deletion,
-            reference_deletion,
-            DELETION_ABSOLUTE_NATS,
-            DELETION_MARGIN_NATS,
-            TARGET_CAP_NATS,
-        ),
-    )
+    """0-100 from the strongest of the substitution, deletion and other-sound evidence."""
+    e = max(_evidences((value, deletion, other), (reference, reference_deletion, reference_other)))
     return 100.0 / (1.0 + math.exp(min(50.0, e / SCORE_SLOPE_NATS)))
 
 
 def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
-    sub = ref.substitution if ref is not None else TARGET_CAP_NATS
-    dele = ref.deletion if ref is not None else TARGET_CAP_NATS
-    shortfall = max(0.0, min(min(sub, dele), TARGET_CAP_NATS) - att.gop)
+    values = (att.substitution, att.deletion, att.other)
+    cap = TARGET_CAP_NATS
+    refs = (ref.substitution, ref.deletion, ref.other) if ref is not None else (cap, cap, cap)
+    reference = min(refs[0], refs[1])
+    shortfall = max(0.0, min(reference, TARGET_CAP_NATS) - att.gop)
     score = min(
-        phone_score(att.substitution, sub, att.deletion, dele),
+        phone_score(values[0], refs[0], values[1], refs[1], values[2], refs[2]),
         100.0 - GRADE_POINTS_PER_NAT * min(shortfall, GRADE_MAX_NATS),
     )
     if score >= MISPRONOUNCED_BELOW:
-        return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, min(sub, dele))
-    substituted = evidence(att.substitution, sub, ABSOLUTE_NATS, MARGIN_NATS, TARGET_CAP_NATS)
-    missing = evidence(
-        att.deletion, dele, DELETION_ABSOLUTE_NATS, DELETION_MARGIN_NATS, TARGET_CAP_NATS
-    )
+        return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, reference)
+    substituted, missing, _other = _evidences(values, refs)
     if missing > 0 and (substituted <= 0 or att.deletion < att.substitution):
-        return PhoneScore(att.phone, round(score, 1), "missing", None, att.gop, min(sub, dele))
-    return PhoneScore(att.phone, round(score, 1), "mispronounced", att.heard, att.gop, sub)
+        return PhoneScore(att.phone, round(score, 1), "missing", None, att.gop, reference)
+    # A listed confusion names what was heard; "any other sound" names nothing.
+    heard = att.heard if substituted > 0 else None
+    return PhoneScore(att.phone, round(score, 1), "mispronounced", heard, att.gop, reference)
 
 
 def _omitted(att: WordResult, ref: WordResult | None) -> bool:

@@ -33,7 +33,7 @@ class PhoneFeedback(TypedDict):
 
 
 class WordIssue(TypedDict):
-    kind: str  # substitution, deletion, epenthesis
+    kind: str  # substitution, unclear (no listed confusion fits), deletion, epenthesis
     expected: str  # IPA
     heard: str | None
     en: str  # "/l/ instead of /ɹ/ in 'rain'"

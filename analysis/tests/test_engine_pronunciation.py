@@ -54,10 +54,11 @@ def _word(
     epenthesis: float = 30.0,
     presence: float = 20.0,
     deletions: list[float] | None = None,
+    other: float = 10.0,
 ) -> WordResult:
     dels = deletions or [10.0] * len(gops)
     phones = [
-        PhoneResult(p, g, {"b": "v", "ɛ": "æ", "d": None}[p], dl, 0.1, 0.2)
+        PhoneResult(p, g, {"b": "v", "ɛ": "æ", "d": None}[p], dl, other, 0.1, 0.2)
         for p, g, dl in zip("bɛd", gops, dels, strict=True)
     ]
     return WordResult(0, "bed", phones, presence=presence, epenthesis=epenthesis)
@@ -89,6 +90,17 @@ def test_a_substituted_phone_names_what_was_heard():
     assert phone.status == "mispronounced" and phone.heard == "æ"
     assert issue is not None and issue["en"] == "/æ/ instead of /ɛ/ in 'bed'"
     assert issue["tip"] is not None  # æ/ɛ is one of the confusions with a tip
+
+
+def test_a_sound_that_is_no_listed_confusion_is_flagged_on_strong_evidence_only():
+    weak = _judge(_word([5.0, 5.0, 5.0], other=-3.0), _word([5.0, 5.0, 5.0]))
+    strong = _judge(_word([5.0, 5.0, 5.0], other=-9.0), _word([5.0, 5.0, 5.0]))
+
+    assert weak.words[0].status == "ok"
+    assert strong.words[0].status == "mispronounced"
+    issue = diagnose(strong.words[0])
+    assert issue is not None and issue["kind"] == "unclear" and issue["heard"] is None
+    assert issue["en"] == "/b/ in 'bed' sounded like another sound"
 
 
 def test_a_deleted_phone_is_reported_missing():
@@ -146,6 +158,14 @@ def test_an_r_said_as_l_is_found_in_its_word_and_named(score, speech):
     assert len(_flagged(result)) <= 2  # the changed word, at most one other
     assert result.pronunciation < score(speech(voice="en-us+klatt2", pitch=35)).pronunciation
     assert any(t["dimension"] == "pronunciation" for t in result.detailed_feedback["tips"])
+
+
+def test_a_different_word_is_flagged_even_when_no_listed_confusion_explains_it(score, speech):
+    result = score(speech(LINE.replace("leave", "take"), voice="en-us+klatt2", pitch=35))
+
+    words = {w["text"]: w for w in result.detailed_feedback["words"]}
+    assert words["leave"]["status"] != "ok"
+    assert words["leave"]["issue"] is not None
 
 
 def test_a_korean_line_is_scored_with_the_korean_phone_set(warm_engine, speech):
