@@ -93,8 +93,8 @@ def test_a_substituted_phone_names_what_was_heard():
 
 
 def test_a_sound_that_is_no_listed_confusion_is_flagged_on_strong_evidence_only():
-    weak = _judge(_word([5.0, 5.0, 5.0], other=-3.0), _word([5.0, 5.0, 5.0]))
-    strong = _judge(_word([5.0, 5.0, 5.0], other=-9.0), _word([5.0, 5.0, 5.0]))
+    weak = _judge(_word([5.0, 5.0, 5.0], other=-8.0), _word([5.0, 5.0, 5.0]))
+    strong = _judge(_word([5.0, 5.0, 5.0], other=-15.0), _word([5.0, 5.0, 5.0]))
 
     assert weak.words[0].status == "ok"
     assert strong.words[0].status == "mispronounced"
