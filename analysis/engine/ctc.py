@@ -55,6 +55,7 @@ class Lattice:
     beta: Floats  # (T, S)
     labels: list[tuple[int, ...]]  # token set of each canonical position
     log_likelihood: float
+    skip: NDArray[np.bool_]  # states that may be entered from two states back
 
 
 def _emission(log_probs: Floats, tokens: tuple[int, ...]) -> Floats:
@@ -94,7 +95,7 @@ def lattice(log_probs: Floats, labels: list[tuple[int, ...]], blank: int) -> Lat
         jump = np.where(skip_back, np.concatenate((nxt[2:], [NEG_INF, NEG_INF])), NEG_INF)
         beta[t] = np.logaddexp(np.logaddexp(nxt, step), jump) + emissions[t]
     total = float(np.logaddexp(alpha[-1, -1], alpha[-1, -2] if n_states > 1 else NEG_INF))
-    return Lattice(emissions, alpha, beta, labels, total)
+    return Lattice(emissions, alpha, beta, labels, total, skip)
 
 
 def _shift_back(values: Floats) -> Floats:
@@ -182,12 +183,8 @@ def viterbi_spans(lat: Lattice) -> list[tuple[int, int]]:
     A position the best path passes only through its neighbours' frames gets the
     frame where it would have been, as a zero-length span (first > last).
     """
-    emissions = lat.emissions
+    emissions, labels, skip = lat.emissions, lat.labels, lat.skip
     n_frames, n_states = emissions.shape
-    labels = lat.labels
-    skip = np.zeros(n_states, dtype=bool)
-    for i in range(1, len(labels)):
-        skip[2 * i + 1] = labels[i] != labels[i - 1]
     score = np.full((n_frames, n_states), NEG_INF)
     back = np.zeros((n_frames, n_states), dtype=np.int8)
     score[0, :2] = emissions[0, :2]

@@ -87,17 +87,18 @@ def _words(
 ) -> list[WordFeedback]:
     ref_by_index = {w.index: w for w in ref.alignment.words}
     att_by_index = {w.index: w for w in att.alignment.words}
+    phone_words = {w.index: w for w in att.phones.words} if att.phones is not None else {}
     out: list[WordFeedback] = []
     for ws in pron.words:
         rw = ref_by_index.get(ws.index)
         aw = att_by_index.get(ws.index)
         present = aw is not None and aw.present
         start, end = (aw.start, aw.end) if aw is not None and present else (None, None)
-        if start is None and ws.status in ("ok", "mispronounced") and att.phones is not None:
+        pw = phone_words.get(ws.index)
+        heard = ws.status in ("ok", "mispronounced")
+        if start is None and heard and pw is not None and pw.end > pw.start:
             # The word aligner missed a word the phone model hears: its coarser timing.
-            pw = next((w for w in att.phones.words if w.index == ws.index), None)
-            if pw is not None and pw.end > pw.start:
-                start, end = pw.start, pw.end
+            start, end = pw.start, pw.end
         out.append(
             {
                 "index": ws.index,

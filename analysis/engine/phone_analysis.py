@@ -1,8 +1,9 @@
 """What the phoneme model makes of one recording of a line, phone by phone.
 
 For each canonical phone: its GOP (``ctc``) against the confusions of its language
-and its deletion, and which alternative won. For each word: how much more likely
-the utterance is with the word than without it (is it there at all?), and for a
+(and which one came closest), against its deletion, and against any other sound.
+For each word: how much more likely the utterance is with the word than without it
+(is it there at all?), whether extra sounds follow it (an extra word), and for a
 word-final consonant, whether an added vowel explains the audio better (the 'ㅡ'
 Korean speakers add: "bed" -> [bɛdɯ]). Computed once for the actor's clip (cached
 with the reference analysis) and once for each take.
@@ -179,14 +180,14 @@ def analyse_phones(
         first = position
         for phone in word.phones:
             alts = _substitutions(position, phone, confusions)
-            scores = [ctc.alternative_log_likelihood(lat, log_probs, a) for a, _ in alts]
-            best = int(np.argmax(scores)) if scores else -1
+            losses = [loss(a) for a, _ in alts]
+            best = int(np.argmin(losses)) if losses else -1
             f0, f1 = spans[position]
             result.phones.append(
                 PhoneResult(
                     phone.display,
-                    _clip(lat.log_likelihood - scores[best]) if scores else GOP_CAP,
-                    alts[best][1] if scores else None,
+                    losses[best] if losses else GOP_CAP,
+                    alts[best][1] if losses else None,
                     loss(ctc.Alternative("deletion", position)),
                     loss(ctc.Alternative("substitution", position, _other(phone, anything))),
                     f0 * phonemes.FRAME_SECONDS,

@@ -326,26 +326,20 @@ def posteriors(samples: NDArray[np.float32]) -> LogProbs:
     return frames - np.logaddexp.reduce(frames, axis=1, keepdims=True)
 
 
-_g2p_cache: dict[str, tuple[str, ...]] = {}
-_g2p_cache_lock = threading.Lock()
-
-
 def g2p(word: str) -> tuple[str, ...]:
     """hama's G2P for one word (punctuation stripped first: it trips the model)."""
     clean = re.sub(r"[^\w']", "", unicodedata.normalize("NFKC", word)).strip("'_")
-    if not clean:
-        return ()
-    with _g2p_cache_lock:
-        if clean in _g2p_cache:
-            return _g2p_cache[clean]
+    return _g2p(clean) if clean else ()
+
+
+# A worker sees the catalogue's words again and again; the cache is bounded all the same.
+@lru_cache(maxsize=20_000)
+def _g2p(clean: str) -> tuple[str, ...]:
     guarded = models.get("g2p")
     with guarded.lock:
         result = guarded.model(clean)
     table = inventory()
-    phones = tuple(a.phoneme for a in result.alignments if a.phoneme in table)
-    with _g2p_cache_lock:
-        _g2p_cache[clean] = phones
-    return phones
+    return tuple(a.phoneme for a in result.alignments if a.phoneme in table)
 
 
 def _english_phones(word: Word) -> tuple[CanonicalPhone, ...]:

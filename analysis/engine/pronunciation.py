@@ -147,8 +147,13 @@ def phone_score(
     reference_other: float = GOP_CAP,
 ) -> float:
     """0-100 from the strongest of the substitution, deletion and other-sound evidence."""
-    e = max(_evidences((value, deletion, other), (reference, reference_deletion, reference_other)))
-    return 100.0 / (1.0 + math.exp(min(50.0, e / SCORE_SLOPE_NATS)))
+    return _logistic(
+        max(_evidences((value, deletion, other), (reference, reference_deletion, reference_other)))
+    )
+
+
+def _logistic(evidence: float) -> float:
+    return 100.0 / (1.0 + math.exp(min(50.0, evidence / SCORE_SLOPE_NATS)))
 
 
 def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
@@ -157,13 +162,13 @@ def _phone(att: PhoneResult, ref: PhoneResult | None) -> PhoneScore:
     refs = (ref.substitution, ref.deletion, ref.other) if ref is not None else (cap, cap, cap)
     reference = min(refs[0], refs[1])
     shortfall = max(0.0, min(reference, TARGET_CAP_NATS) - att.gop)
+    substituted, missing, other = _evidences(values, refs)
     score = min(
-        phone_score(values[0], refs[0], values[1], refs[1], values[2], refs[2]),
+        _logistic(max(substituted, missing, other)),
         100.0 - GRADE_POINTS_PER_NAT * min(shortfall, GRADE_MAX_NATS),
     )
     if score >= MISPRONOUNCED_BELOW:
         return PhoneScore(att.phone, round(score, 1), "ok", None, att.gop, reference)
-    substituted, missing, _other = _evidences(values, refs)
     if missing > 0 and (substituted <= 0 or att.deletion < att.substitution):
         return PhoneScore(att.phone, round(score, 1), "missing", None, att.gop, reference)
     # A listed confusion names what was heard; "any other sound" names nothing.

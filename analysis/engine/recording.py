@@ -144,22 +144,19 @@ def analyse(
     excerpt = decoded.samples[first:last]
     offset = first / audio.SAMPLE_RATE
     word_aligner = language == "en"
-    alignment = (
-        align.align_words(excerpt, words)
-        if word_aligner
-        else align.Alignment(
-            words=[align.AlignedWord(i, w.text, w.key, False) for i, w in enumerate(words)],
-            insertions=[],
-        )
-    )
+    alignment = align.align_words(excerpt, words) if word_aligner else None
     stage("pronunciation")
     phones = None
-    alignment.shift(offset)
     if pending is not None:
         phones = pending.result()
         phones.shift(loud_offset)
-        if not word_aligner:
-            alignment = _alignment_from_phones(phones)
+    if alignment is not None:
+        alignment.shift(offset)
+    elif phones is not None:
+        alignment = _alignment_from_phones(phones)
+    else:  # no word aligner and no phone model for the language: no word timings
+        words_unaligned = [align.AlignedWord(i, w.text, w.key, False) for i, w in enumerate(words)]
+        alignment = align.Alignment(words=words_unaligned, insertions=[])
     stage("intonation")
     track = pitch.track_pitch(decoded.samples, kind)
     return RecordingAnalysis(
