@@ -22,8 +22,8 @@ fi
 
 # Integration tests must run here, never skip for want of a service.
 export YOUSYNC_REQUIRE_SERVICES=1
-export YOUSYNC_TEST_DATABASE_URL="$PG_URL_DEFAULT/yousync"
-export YOUSYNC_TEST_REDIS_URL="redis://127.0.0.1:6379/14"
+export YOUSYNC_TEST_DATABASE_URL="${YOUSYNC_TEST_DATABASE_URL:-$PG_URL_DEFAULT/yousync}"
+export YOUSYNC_TEST_REDIS_URL="${YOUSYNC_TEST_REDIS_URL:-redis://127.0.0.1:6379/14}"
 export YOUSYNC_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/usr/bin/chromium
 
