@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# YouSync image: one image for the web (uvicorn) and the worker (rundramatiq).
+# YouSync image: one image for the web (gunicorn), the live server for WebSockets and
+# SSE (uvicorn) and the worker (rundramatiq).
 # Not exercised by CI (no Docker engine there); it runs the same commands as the Makefile.
 
 FROM python:3.11-slim-bookworm AS build
@@ -40,5 +41,4 @@ USER yousync
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
-CMD ["uvicorn", "yousync.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--workers", "2", "--lifespan", "off", "--proxy-headers"]
+CMD ["gunicorn", "yousync.wsgi:application", "--config", "ops/gunicorn.conf.py"]

@@ -12,7 +12,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import selectors
 from accounts.google import GoogleIdentity
 from accounts.models import User
-from yousync import response_cache
 
 PROFILE_FIELDS = ("display_name", "native_language", "ui_language", "daily_goal_minutes")
 
@@ -34,7 +33,6 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(data))
-    response_cache.learner_changed(user.pk)  # the daily goal shows in the API's overview
     return user
 
 

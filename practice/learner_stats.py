@@ -23,7 +23,6 @@ from practice.models import (
     LearnerLineStats,
     LearnerStats,
 )
-from yousync import response_cache
 
 DIMENSIONS = SCORE_FIELDS
 COUNTED = Q(status__in=COUNTED_STATUSES)
@@ -41,7 +40,6 @@ def learner_stats_refresh(*, attempt: Attempt) -> None:
         _refresh_line(attempt.user_id, attempt.line_id)
         _refresh_day(attempt.user_id, timezone.localdate(attempt.created_at))
         _refresh_totals(attempt.user_id)
-        response_cache.learner_changed(attempt.user_id)
 
 
 def learner_stats_rebuild(*, user_id: int) -> None:
@@ -57,7 +55,6 @@ def learner_stats_rebuild(*, user_id: int) -> None:
         for day in sorted(days):
             _refresh_day(user_id, day)
         _refresh_totals(user_id)
-        response_cache.learner_changed(user_id)
 
 
 def _lock_learner(user_id: int) -> None:

@@ -11,7 +11,6 @@ from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
 from practice.uploads import check_recording
-from yousync import response_cache
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +99,6 @@ def attempt_start(*, attempt_id: int) -> Attempt | None:
         attempt.save(
             update_fields=["status", "stage", "progress", "tries", "started_at", "updated_at"]
         )
-        response_cache.learner_changed(attempt.user_id)  # its status shows in the overview
         _publish_on_commit(attempt)
     return attempt
 
@@ -222,16 +220,12 @@ def bookmark_add(*, user, line) -> tuple[Bookmark, bool]:
             bookmark, created = Bookmark.objects.get_or_create(user=user, line=line)
     except IntegrityError:  # a concurrent add won the race
         return Bookmark.objects.get(user=user, line=line), False
-    if created:
-        response_cache.learner_changed(user.pk)
     return bookmark, created
 
 
 def bookmark_remove(*, user, line) -> bool:
     """Remove the bookmark; False when there was none."""
     deleted, _ = Bookmark.objects.filter(user=user, line=line).delete()
-    if deleted:
-        response_cache.learner_changed(user.pk)
     return bool(deleted)
 
 

@@ -8,7 +8,6 @@ from django.utils.translation import ngettext
 
 from scripts import audio, services
 from scripts.admin_import import SceneImportViewsMixin
-from scripts.api.cache import catalogue_changed
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 
 
@@ -71,27 +70,6 @@ def _save_line(form: forms.ModelForm, line: Line) -> None:
         services.line_check_audio(line=line)
 
 
-class CatalogueChangesMixin:
-    """Every save or delete in these admins changes what the catalogue API shows: drop its
-    cached responses (actions go through services, which do the same)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        catalogue_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        catalogue_changed()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        catalogue_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        catalogue_changed()
-
-
 class LineInline(admin.TabularInline):
     model = Line
     form = LineForm
@@ -124,7 +102,7 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(Script)
-class ScriptAdmin(CatalogueChangesMixin, SceneImportViewsMixin, admin.ModelAdmin):
+class ScriptAdmin(SceneImportViewsMixin, admin.ModelAdmin):
     change_list_template = "admin/scripts/script/change_list.html"
     list_display = [
         "title",
@@ -238,7 +216,7 @@ class ScriptAdmin(CatalogueChangesMixin, SceneImportViewsMixin, admin.ModelAdmin
 
 
 @admin.register(Line)
-class LineAdmin(CatalogueChangesMixin, admin.ModelAdmin):
+class LineAdmin(admin.ModelAdmin):
     form = LineForm
     list_display = ["text_short", "script", "position", "actor", "player", "duration", "status"]
     list_filter = ["audio_status", "script__kind", "script__language"]
@@ -279,7 +257,6 @@ class LineAdmin(CatalogueChangesMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         _save_line(form, obj)
-        catalogue_changed()
 
     @admin.action(description=_("Check reference audio"), permissions=["change"])
     def check_audio(self, request, queryset):
@@ -291,7 +268,7 @@ class LineAdmin(CatalogueChangesMixin, admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(CatalogueChangesMixin, admin.ModelAdmin):
+class ActorAdmin(admin.ModelAdmin):
     list_display = ["name", "character_name", "photo_thumb", "line_total"]
     search_fields = ["name", "character_name"]
 

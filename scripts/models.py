@@ -79,6 +79,7 @@ class Actor(models.Model):
     name = models.CharField(_("name"), max_length=120)
     character_name = models.CharField(_("character name"), max_length=120, blank=True)
     photo = models.ImageField(_("photo"), upload_to="actors/%Y/%m/", blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("actor")

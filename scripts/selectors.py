@@ -1,9 +1,11 @@
 """Reads for the catalogue. Learners only ever see published scripts and lines whose
 reference audio was checked; each query here has a fixed count, whatever the size."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from scripts.models import AudioStatus, Line, Script
+from scripts.models import Actor, AudioStatus, Line, Script
 
 
 def visible_lines() -> QuerySet[Line]:
@@ -42,12 +44,19 @@ def script_list(
             | Q(description__icontains=search)
             | Exists(matching_lines)
         )
-    return scripts.annotate(
-        line_count=Count(
-            "lines",
-            filter=Q(lines__audio_status=AudioStatus.OK) & ~Q(lines__reference_audio=""),
-        )
-    ).order_by("-created_at", "-id")
+    # A correlated count, not a join: the paginator's COUNT(*) leaves it out, and the
+    # page's query counts the lines of its own rows only.
+    line_count = (
+        visible_lines()
+        .filter(script=OuterRef("pk"))
+        .order_by()
+        .values("script")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return scripts.annotate(line_count=Coalesce(Subquery(line_count), 0)).order_by(
+        "-created_at", "-id"
+    )
 
 
 def script_detail(*, pk: int, include_unpublished: bool = False) -> Script:
@@ -77,3 +86,17 @@ def catalogue_facets() -> dict[str, list[str]]:
     kinds = sorted({kind for kind, _ in rows})
     languages = sorted({language for _, language in rows})
     return {"kinds": kinds, "languages": languages}
+
+
+def catalogue_version() -> str:
+    """A value that changes whenever anything the catalogue shows changes, read from the
+    rows themselves (one query): each table's newest change and its row count, so an
+    edit, an insert and a delete all move it without any write having to say so."""
+    parts = []
+    for model in (Script, Line, Actor):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table})")  # noqa: S608 (our table names, no input)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        row = cursor.fetchone()
+    return ":".join(str(value) for value in row)

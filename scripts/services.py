@@ -1,8 +1,4 @@
-"""Writes for the catalogue: scene imports, publishing, reference-audio checks.
-
-Each write that changes what learners see calls `catalogue_changed()`, which drops the
-cached catalogue API responses (scripts/api/cache.py).
-"""
+"""Writes for the catalogue: scene imports, publishing, reference-audio checks."""
 
 import logging
 from collections.abc import Sequence
@@ -19,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scripts import audio
-from scripts.api.cache import catalogue_changed
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 from scripts.subtitles import Cue, CueError, SubtitleError, decode_subtitles, parse_subtitles
 
@@ -180,7 +175,6 @@ def scene_import_run(
                 _set_progress(scene_import, progress=progress, stage=_("Cutting clips"))
         with transaction.atomic():
             script = _script_create(scene_import, cues, clips, translations, publish)
-            catalogue_changed()
         _set_progress(
             scene_import,
             status=ImportStatus.COMPLETED,
@@ -260,9 +254,7 @@ def _actors_for(speakers) -> dict[str, Actor]:
 
 
 def scripts_set_published(*, scripts: QuerySet[Script], published: bool) -> int:
-    count = scripts.update(is_published=published, updated_at=timezone.now())
-    catalogue_changed()
-    return count
+    return scripts.update(is_published=published, updated_at=timezone.now())
 
 
 def line_check_audio(*, line: Line) -> str:
@@ -282,9 +274,10 @@ def line_check_audio(*, line: Line) -> str:
             if exc.__class__.__name__ != "ClientError":
                 raise
             status = AudioStatus.MISSING
-    Line.objects.filter(pk=line.pk).update(audio_status=status, duration=duration)
+    Line.objects.filter(pk=line.pk).update(
+        audio_status=status, duration=duration, updated_at=timezone.now()
+    )
     line.audio_status, line.duration = status, duration
-    catalogue_changed()
     return status
 
 
@@ -307,7 +300,6 @@ def line_set_reference_audio(*, line: Line, upload: File) -> None:
     line.duration = round(len(samples) / audio.SAMPLE_RATE, 3)
     line.audio_status = AudioStatus.OK
     line.save()
-    catalogue_changed()
 
 
 def scene_import_files(
@@ -343,6 +335,5 @@ def script_delete(*, script: Script) -> None:
     names = [n for n in script.lines.values_list("reference_audio", flat=True) if n]
     script.imports.all().delete()
     script.delete()
-    catalogue_changed()
     for name in names:
         default_storage.delete(name)

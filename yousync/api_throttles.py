@@ -22,13 +22,8 @@ import time
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache
 from rest_framework.throttling import BaseThrottle
-
-# The general limits, which the ASGI response cache (yousync/asgi_cache.py) checks itself
-# for the requests it looks at: those it passes on to Django are not counted twice.
-GENERAL_SCOPES = ("anon", "user", "user_ip")
-COUNTED_SCOPE_KEY = "yousync.throttles_counted"
 
 # Scopes whose views are called server to server: one address makes all the calls, so
 # the general per-IP limit would throttle legitimate traffic. Their own rate bounds them.
@@ -40,13 +35,12 @@ def window_hit(cache: BaseCache, key: str, *, window: int, timeout: int) -> tupl
     current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
     if isinstance(cache, RedisCache):
         current = cache.make_and_validate_key(current_key)
-        client = cache._cache.get_client(current, write=True)
-        pipe = client.pipeline(transaction=False)
+        pipe = cache.client.get_client(write=True).pipeline(transaction=False)
         pipe.set(current, 0, ex=timeout, nx=True)
         pipe.incr(current)
         pipe.get(cache.make_and_validate_key(previous_key))
         _created, count, previous = pipe.execute()
-        # INCR stores a plain integer, which Django's Redis serializer reads back as-is.
+        # INCR stores a plain integer, which django-redis reads back as-is.
         return int(count), int(previous or 0)
     # Other backends: add + incr keep the count atomic where the backend is (LocMem is).
     cache.add(current_key, 0, timeout)
@@ -95,7 +89,7 @@ class WindowRateThrottle(BaseThrottle):
         scope = self.rate_scope(view)
         rate = settings.API_THROTTLE_RATES.get(scope) if scope else None
         who = self.client_key(request, view) if rate else None
-        if who is None or (scope in GENERAL_SCOPES and _counted_before_django(request)):
+        if who is None:
             return True
         limit, duration = rate
         now = self.timer()
@@ -127,11 +121,6 @@ class WindowRateThrottle(BaseThrottle):
     @staticmethod
     def _exempt(view) -> bool:
         return getattr(view, "throttle_scope", None) in OWN_LIMIT_SCOPES
-
-
-def _counted_before_django(request) -> bool:
-    scope = getattr(request._request, "scope", None)  # ASGI requests only
-    return bool(scope and scope.get(COUNTED_SCOPE_KEY))
 
 
 class AnonRateThrottle(WindowRateThrottle):

@@ -1,3 +1,10 @@
+"""ASGI entry point: Django's own handler for HTTP, Channels for WebSockets.
+
+Production serves plain HTTP through WSGI (gunicorn, `yousync/wsgi.py`) and only
+WebSockets and the SSE progress stream through this; the embedded `make run` serves
+everything from here in one process (`manage.py serve`).
+"""
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -5,21 +12,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yousync.settings")
 # Django must be set up before anything imports models (consumers, routing).
 django_asgi_app = get_asgi_application()
-
-from django.conf import settings  # noqa: E402
-
-from yousync.asgi_handler import PooledThreadASGIHandler  # noqa: E402
-
-if settings.ASGI_REQUEST_THREADS:
-    # Django's handler with the middleware run in one thread hop on long-lived threads
-    # (persistent database connections); ASGI_REQUEST_THREADS=0 keeps Django's own.
-    django_asgi_app = PooledThreadASGIHandler()
-
-if settings.API_RESPONSE_CACHE:
-    # Kept API answers, replayed before Django (yousync/asgi_cache.py).
-    from yousync.asgi_cache import ApiResponseCache
-
-    django_asgi_app = ApiResponseCache(django_asgi_app)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -1,4 +1,5 @@
-"""Request logging: one line per request with method, path, status, duration and id."""
+"""Request logging (one line per request with method, path, status, duration and id), and
+the API's default caching rule."""
 
 import logging
 import re
@@ -6,6 +7,8 @@ import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.cache import patch_cache_control
+from django.utils.deprecation import MiddlewareMixin
 
 from yousync.logging import request_id_var
 
@@ -69,4 +72,15 @@ class RequestLogMiddleware:
         request_id, token, started = self._begin(request)
         response = await self.get_response(request)
         self._end(request, response, request_id, token, started)
+        return response
+
+
+class ApiCacheControlMiddleware(MiddlewareMixin):
+    """API answers are the caller's own unless a view says otherwise (the public catalogue
+    says `public, max-age`): shared caches must not keep them, and the app revalidates
+    what it keeps by ETag (ConditionalGetMiddleware answers 304)."""
+
+    def process_response(self, request, response):
+        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
         return response

@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on GET answers, and 304 for a client that already has that answer.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "yousync.middleware.ApiCacheControlMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -104,13 +107,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "yousync.urls"
-# Long-lived request threads per server process (yousync/asgi_handler.py); each keeps
-# its database connection between requests (CONN_MAX_AGE). 0: Django's own ASGI handler.
-ASGI_REQUEST_THREADS = env.int("ASGI_REQUEST_THREADS", default=16)
-if ASGI_REQUEST_THREADS < 0:
-    raise ImproperlyConfigured(
-        f"ASGI_REQUEST_THREADS must be 0 or more, got {ASGI_REQUEST_THREADS}."
-    )
 WSGI_APPLICATION = "yousync.wsgi.application"
 ASGI_APPLICATION = "yousync.asgi.application"
 
@@ -142,8 +138,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Django's native psycopg pool: each server process holds at most DB_POOL_MAX_SIZE
+    # connections, whatever the number of request threads (a request waits up to
+    # DB_POOL_TIMEOUT seconds for a free one). Connections go back to the pool at the
+    # end of each request, so CONN_MAX_AGE stays 0.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": _positive_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -172,8 +176,9 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's, sharing one connection pool per process (see yousync/cache.py).
-            "BACKEND": "yousync.cache.RedisCache",
+            # django-redis: one connection pool per process, shared by all threads and
+            # async contexts; django_redis.get_redis_connection() for pipelines.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", "yousync"),
             "TIMEOUT": 300,
@@ -253,9 +258,9 @@ if AWS_STORAGE_BUCKET_NAME:
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
-# Public catalogue API bodies are cached (scripts/api/cache.py) and dropped at once when
-# the catalogue changes; with S3 they hold presigned URLs, so they must expire while
-# those are still good for a while: at most half the URLs' lifetime. 0 turns it off.
+# Public catalogue API answers say `Cache-Control: public, max-age=CATALOGUE_CACHE_SECONDS`
+# so a CDN or proxy may keep them; with S3 they hold presigned URLs, so they must expire
+# while those are still good for a while: at most half the URLs' lifetime. 0: no max-age.
 _url_lifetime = _default_storage.get("OPTIONS", {}).get("querystring_expire")
 CATALOGUE_CACHE_SECONDS = env.int(
     "CATALOGUE_CACHE_SECONDS", default=min(300, _url_lifetime // 2) if _url_lifetime else 300
@@ -268,11 +273,6 @@ if CATALOGUE_CACHE_SECONDS < 0 or (
         "CATALOGUE_CACHE_SECONDS must be between 0 and half of AWS_QUERYSTRING_EXPIRE "
         f"({_catalogue_cache_max or 'no limit'}); got {CATALOGUE_CACHE_SECONDS}."
     )
-# Whole API answers kept in Redis and replayed before Django for the app's repeated reads
-# (yousync/asgi_cache.py, yousync/response_cache.py); needs REDIS_URL and a cache time.
-API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", bool(REDIS_URL)) and CATALOGUE_CACHE_SECONDS > 0
-if API_RESPONSE_CACHE and not REDIS_URL:
-    raise ImproperlyConfigured("API_RESPONSE_CACHE needs REDIS_URL (the answers live in Redis).")
 
 STORAGES = {
     "default": _default_storage,
@@ -307,6 +307,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Every error body is {"detail": ..., "code": ...} (field errors add "errors").
     "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    # orjson renders several times faster than the standard library's json.
+    "DEFAULT_RENDERER_CLASSES": [
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "yousync.pagination.Pagination",
     "PAGE_SIZE": 20,
 }
@@ -387,7 +392,11 @@ OPS_TOKEN = env.str("OPS_TOKEN", default="")
 READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=3.0)
 
 # --- Security: on unless DEBUG -------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "https" only when a trusted proxy set it: without one, any
+# client could claim it and skip the HTTPS redirect.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.int("TRUSTED_PROXY_COUNT", default=0) else None
+)
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

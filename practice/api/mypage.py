@@ -2,9 +2,6 @@
 sessions and attempts. Reads come from practice.selectors (the web pages' own), writes
 from practice.services; a learner only ever sees their own rows."""
 
-from datetime import timedelta
-
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -27,10 +24,8 @@ from practice.api.mypage_serializers import (
     PracticeSessionSerializer,
     SessionFilterSerializer,
 )
-from practice.learner_stats import local_midnight
 from practice.models import Attempt, Bookmark, PracticeSession
 from scripts.models import Line
-from yousync import response_cache
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in")
 INVALID_FILTER = OpenApiResponse(ErrorSerializer, description="A filter has a bad value")
@@ -66,10 +61,7 @@ class BookmarkListApi(generics.ListAPIView):
         responses={200: BookmarkSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request, *args, **kwargs):
-        build = super().get
-        return response_cache.cacheable(
-            request, lambda: build(request, *args, **kwargs), per_learner=True
-        )
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Bookmark a line",
@@ -159,10 +151,7 @@ class DubbedTokenListApi(generics.ListAPIView):
         responses={200: DubbedTokenSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request, *args, **kwargs):
-        build = super().get
-        return response_cache.cacheable(
-            request, lambda: build(request, *args, **kwargs), per_learner=True
-        )
+        return super().get(request, *args, **kwargs)
 
 
 class OverviewApi(APIView):
@@ -176,16 +165,6 @@ class OverviewApi(APIView):
         responses={200: OverviewSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        # Today, this week and the streak move at midnight without any write.
-        tomorrow = timezone.localdate() + timedelta(days=1)
-        return response_cache.cacheable(
-            request,
-            lambda: self._overview(request),
-            per_learner=True,
-            until=local_midnight(tomorrow).timestamp(),
-        )
-
-    def _overview(self, request: Request) -> Response:
         user = request.user
         overview = selectors.learner_overview(user=user)
         record, totals = overview.record, overview.totals

@@ -1,14 +1,20 @@
+import hashlib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
+from django.http.response import HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import ErrorSerializer
 from scripts import selectors
-from scripts.api import cache as api_cache
 from scripts.api.serializers import (
     ScriptDetailSerializer,
     ScriptFilterSerializer,
@@ -16,31 +22,49 @@ from scripts.api.serializers import (
     TokenDetailSerializer,
 )
 from scripts.models import Kind, Language, Line, Script
-from yousync import response_cache
 
 
-def cached(request, scope: str, *parts, build: Callable[[], Response]) -> Response:
-    """The body from the catalogue cache, or `build()`'s, stored when it is a 200; the
-    whole response kept for the app's next identical request (yousync/response_cache.py).
+def catalogue_answer(request: Request, build: Callable[[], Response]) -> HttpResponseBase:
+    """A catalogue answer with HTTP caching, built at most once per catalogue version.
 
-    The body cache serves requests that go through Django (browsers, the first request):
-    content negotiation, rendering and the middleware's headers run as for any response.
+    The answer is the same for everyone, so it says `Cache-Control: public,
+    max-age=CATALOGUE_CACHE_SECONDS` (a CDN or proxy may keep it) and carries an ETag
+    made from the catalogue's version (scripts.selectors.catalogue_version: one query)
+    and what else shapes the body; a client that has it gets 304 without any work. The
+    body is kept in the cache under that ETag, so an edit in the admin shows on the next
+    request. The ETag also moves every CATALOGUE_CACHE_SECONDS, because bodies hold
+    presigned URLs that must not be served once old.
     """
-    if not settings.CATALOGUE_CACHE_SECONDS:
-        return build()
-    return response_cache.cacheable(
-        request, lambda: _body_cached(request, scope, *parts, build=build), per_learner=False
+    lifetime = settings.CATALOGUE_CACHE_SECONDS
+    shape = "\n".join(
+        [
+            selectors.catalogue_version(),
+            str(int(time.time() // lifetime) if lifetime else 0),
+            request.build_absolute_uri(),  # pagination links and local media are absolute
+            request.accepted_media_type or "",
+            get_language() or "",
+        ]
     )
-
-
-def _body_cached(request, scope: str, *parts, build: Callable[[], Response]) -> Response:
-    key = api_cache.response_key(scope, request, *parts)
-    version, body = api_cache.lookup(key)
-    if body is not None:
-        return Response(body)
-    response = build()
+    etag = f'"{hashlib.blake2b(shape.encode(), digest_size=16).hexdigest()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _cacheable(not_modified, etag, lifetime)
+    key = f"api:catalogue:{etag}"
+    data = cache.get(key) if lifetime else None
+    if data is not None:
+        response = Response(data)
+    else:
+        response = build()
+        if lifetime and response.status_code == status.HTTP_200_OK:
+            cache.set(key, response.data, timeout=lifetime)
     if response.status_code == status.HTTP_200_OK:
-        api_cache.store(key, version, response.data)
+        _cacheable(response, etag, lifetime)
+    return response
+
+
+def _cacheable(response: HttpResponseBase, etag: str, lifetime: int) -> HttpResponseBase:
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=lifetime)
     return response
 
 
@@ -70,7 +94,7 @@ class ScriptListApi(generics.ListAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         self.filters = filters.validated_data
-        return cached(request, "scripts", build=lambda: self.list(request, *args, **kwargs))
+        return catalogue_answer(request, lambda: self.list(request, *args, **kwargs))
 
     def get_queryset(self):
         data = getattr(self, "filters", {})
@@ -90,9 +114,7 @@ class ScriptDetailApi(generics.RetrieveAPIView):
     queryset = Script.objects.none()  # for the schema; get_object uses the selector
 
     def get(self, request, *args, **kwargs):
-        return cached(
-            request, "script", kwargs["pk"], build=lambda: self.retrieve(request, *args, **kwargs)
-        )
+        return catalogue_answer(request, lambda: self.retrieve(request, *args, **kwargs))
 
     def get_object(self):
         try:
@@ -109,9 +131,7 @@ class TokenDetailApi(generics.RetrieveAPIView):
     queryset = Line.objects.none()
 
     def get(self, request, *args, **kwargs):
-        return cached(
-            request, "token", kwargs["pk"], build=lambda: self.retrieve(request, *args, **kwargs)
-        )
+        return catalogue_answer(request, lambda: self.retrieve(request, *args, **kwargs))
 
     def get_object(self):
         try:

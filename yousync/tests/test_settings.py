@@ -24,6 +24,7 @@ print(json.dumps({
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "db_host": settings.DATABASES["default"].get("HOST"),
     "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+    "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "storage": type(storages["default"]).__name__,
     "storage_backend": settings.STORAGES["default"]["BACKEND"],
     "bucket": opts.get("bucket_name"),
@@ -40,6 +41,7 @@ print(json.dumps({
     "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
     "log_formatter": settings.LOGGING["handlers"]["stdout"]["formatter"],
     "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+    "cache_backend": settings.CACHES["default"]["BACKEND"],
 }))
 """
 
@@ -92,7 +94,10 @@ def test_settings_service_mode_switches_every_part(tmp_path):
 
     assert values["db_engine"] == "django.db.backends.postgresql"
     assert values["db_host"] == "db.internal"
-    assert values["conn_max_age"] == 60
+    # Django's psycopg pool bounds each process's connections; they go back at the end
+    # of each request (CONN_MAX_AGE 0 is what the pool requires).
+    assert values["conn_max_age"] == 0
+    assert values["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10.0}
     assert values["storage"] == "MediaStorage"
     assert values["bucket"] == "media"
     assert values["endpoint"] == "http://minio.internal:9000"
@@ -101,7 +106,7 @@ def test_settings_service_mode_switches_every_part(tmp_path):
     assert values["checksum"] == "when_required"
     assert values["layer"] == "RedisChannelLayer"
     assert values["broker"] == "RedisBroker"
-    assert values["cache"] == "RedisCache"
+    assert values["cache_backend"] == "django_redis.cache.RedisCache"
 
 
 def test_settings_without_secret_key_refuse_to_start(tmp_path):
@@ -129,8 +134,16 @@ def test_settings_production_turns_security_on(tmp_path):
     assert values["csrf_cookie_secure"] is True
     assert values["hsts"] >= 31536000
     assert values["ssl_redirect"] is True
-    assert values["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    # No proxy is trusted until TRUSTED_PROXY_COUNT says so: a client's own
+    # X-Forwarded-Proto must not turn the HTTPS redirect off.
+    assert values["proxy_header"] is None
     assert values["log_formatter"] == "json"
+
+
+def test_settings_trust_x_forwarded_proto_only_behind_a_trusted_proxy(tmp_path):
+    values = settings_as_dict(tmp_path, SECRET_KEY="x" * 50, TRUSTED_PROXY_COUNT="1")
+
+    assert values["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
 
 
 @pytest.mark.parametrize(

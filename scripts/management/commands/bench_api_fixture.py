@@ -24,7 +24,6 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from practice.models import Attempt, AttemptStatus, PracticeSession
-from scripts.api import cache as api_cache
 from scripts.models import Actor, AudioStatus, Kind, Language, Line, Script
 
 KEY_PREFIX = "bench-"
@@ -132,7 +131,6 @@ class Command(BaseCommand):
             lines = self._catalogue(rng, o["scripts"], o["lines"])
             users = self._learners(o["learners"])
             attempts = self._attempts(rng, users, lines, o["attempts"], o["days"])
-        api_cache.catalogue_changed()
         rows_done = time.perf_counter()
         rebuilt = self._rebuild(users)
         tokens = self._tokens(users, o["tokens"], o["token_hours"])
