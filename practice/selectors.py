@@ -347,13 +347,22 @@ def attempt_list(*, user, line_id: int | None = None, status: str = "") -> Query
     return attempts.defer("detailed_feedback").order_by("-created_at", "-id")
 
 
-def recent_attempts(*, user, limit: int = 5) -> list[Attempt]:
-    """The learner's latest attempts, any status, newest first."""
+def recent_attempts(*, user, limit: int = 5) -> list[dict]:
+    """The learner's latest attempts, any status, newest first: the columns the overview
+    shows, with the line's text and its script's id and title."""
     return list(
         Attempt.objects.filter(user=user)
-        .select_related("line", "line__script")
-        .defer("detailed_feedback")
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
+        .values(
+            "job_id",
+            "line_id",
+            "status",
+            "overall",
+            "created_at",
+            text=F("line__text"),
+            script_id=F("line__script_id"),
+            script_title=F("line__script__title"),
+        )[:limit]
     )
 
 

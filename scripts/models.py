@@ -45,7 +45,8 @@ class Script(models.Model):
     # Batch imports and the demo loader find their own scripts again by this key.
     import_key = models.CharField(_("import key"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Indexed: the catalogue version (scripts.selectors.catalogue_version) reads its max.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("script")
@@ -79,7 +80,8 @@ class Actor(models.Model):
     name = models.CharField(_("name"), max_length=120)
     character_name = models.CharField(_("character name"), max_length=120, blank=True)
     photo = models.ImageField(_("photo"), upload_to="actors/%Y/%m/", blank=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Indexed: the catalogue version (scripts.selectors.catalogue_version) reads its max.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("actor")
@@ -134,7 +136,8 @@ class Line(models.Model):
     # Filled by the scoring engine (pitch, alignment) so attempts need not recompute it.
     reference_analysis = models.JSONField(_("reference analysis"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Indexed: the catalogue version (scripts.selectors.catalogue_version) reads its max.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("line")

@@ -6,8 +6,13 @@ from rest_framework import serializers
 
 from accounts.api.serializers import StrictSerializerMixin
 from practice.forms import LINE_ORDERS
-from practice.models import AttemptStatus
-from scripts.api.serializers import ScriptSummarySerializer, TokenDetailSerializer
+from practice.models import SCORE_FIELDS, AttemptStatus
+from scripts.api.serializers import (
+    ScriptSummarySerializer,
+    TokenDetailSerializer,
+    iso_datetime,
+    token_detail_body,
+)
 from scripts.models import Kind
 
 # Ids are 64-bit: a larger number can name no row, and SQLite overflows on it.
@@ -24,8 +29,12 @@ class ScoresSerializer(serializers.Serializer):
     emotion = serializers.FloatField(allow_null=True)
 
     def to_representation(self, instance):
-        scores = instance or {}
-        return {name: scores.get(name) for name in self.fields}
+        return scores_body(instance)
+
+
+def scores_body(scores: dict | None) -> dict:
+    scores = scores or {}
+    return {name: scores.get(name) for name in SCORE_FIELDS}
 
 
 class LineFilterSerializer(serializers.Serializer):
@@ -52,6 +61,21 @@ class DubbedTokenSerializer(serializers.Serializer):
     last_scores = ScoresSerializer(help_text=_("The latest scored attempt's scores."))
     last_job_id = serializers.UUIDField(allow_null=True)
     last_attempt_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        # Written out: see scripts.api.serializers (the declared fields are the schema).
+        return {
+            "token_id": instance.pk,
+            "token": token_detail_body(instance, self.context.get("request")),
+            "attempt_count": instance.attempt_count,
+            "best_overall_score": instance.best_overall,
+            "last_overall_score": instance.last_overall,
+            "first_overall_score": instance.first_overall,
+            "best_scores": scores_body(instance.best_scores),
+            "last_scores": scores_body(instance.last_scores),
+            "last_job_id": str(instance.last_job_id) if instance.last_job_id else None,
+            "last_attempt_at": iso_datetime(instance.last_attempt_at),
+        }
 
 
 class BookmarkSerializer(serializers.Serializer):
@@ -101,14 +125,32 @@ class WeekSerializer(serializers.Serializer):
 
 
 class ActivitySerializer(serializers.Serializer):
+    """One of practice.selectors.recent_attempts' rows."""
+
     job_id = serializers.UUIDField()
     token_id = serializers.IntegerField(source="line_id")
-    text = serializers.CharField(source="line.text")
-    script_id = serializers.IntegerField(source="line.script_id")
-    script_title = serializers.CharField(source="line.script.title")
+    text = serializers.CharField()
+    script_id = serializers.IntegerField()
+    script_title = serializers.CharField()
     status = serializers.ChoiceField(choices=AttemptStatus.choices)
     overall_score = serializers.FloatField(source="overall", allow_null=True)
     created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return activity_body(instance)
+
+
+def activity_body(row: dict) -> dict:
+    return {
+        "job_id": str(row["job_id"]),
+        "token_id": row["line_id"],
+        "text": row["text"],
+        "script_id": row["script_id"],
+        "script_title": row["script_title"],
+        "status": row["status"],
+        "overall_score": row["overall"],
+        "created_at": iso_datetime(row["created_at"]),
+    }
 
 
 class OverviewSerializer(serializers.Serializer):
@@ -119,6 +161,31 @@ class OverviewSerializer(serializers.Serializer):
     streak = StreakSerializer()
     weekly = WeekSerializer(many=True, help_text=_("The last 8 weeks, oldest first."))
     recent_activity = ActivitySerializer(many=True, help_text=_("The latest 5 attempts."))
+
+    def to_representation(self, instance):
+        # Written out: see scripts.api.serializers (the declared fields are the schema).
+        streak = instance["streak"]
+        this_week = instance["this_week"]
+        return {
+            "totals": dict(instance["totals"]),
+            "averages": scores_body(instance["averages"]),
+            "this_week": {**this_week, "start": this_week["start"].isoformat()},
+            "today": dict(instance["today"]),
+            "streak": {
+                "current": streak.current,
+                "longest": streak.longest,
+                "practised_today": streak.practised_today,
+            },
+            "weekly": [
+                {
+                    "week": week.week.isoformat(),
+                    "scored_attempts": week.count,
+                    "averages": scores_body(week.scores),
+                }
+                for week in instance["weekly"]
+            ],
+            "recent_activity": [activity_body(row) for row in instance["recent_activity"]],
+        }
 
 
 class SessionFilterSerializer(serializers.Serializer):

@@ -27,6 +27,56 @@ class FileUrlField(serializers.Field):
 
 extend_schema_field(OpenApiTypes.URI)(FileUrlField)
 
+# ISO 8601 in the site's time zone, exactly as DRF's DateTimeField writes it.
+iso_datetime = serializers.DateTimeField().to_representation
+
+# The catalogue's bodies are written out field by field (`to_representation` below):
+# DRF's generic walk over declared fields cost more than the rest of a request. The
+# declared fields still describe each body for the OpenAPI schema, which the contract
+# tests and schemathesis check the bodies against.
+
+
+def actor_body(actor: Actor | None, request) -> dict | None:
+    if actor is None:
+        return None
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "character_name": actor.character_name,
+        "photo_url": file_url(actor.photo, request),
+    }
+
+
+def script_summary_body(script: Script, request) -> dict:
+    return {
+        "id": script.id,
+        "title": script.title,
+        "work_title": script.work_title,
+        "kind": script.kind,
+        "language": script.language,
+        "difficulty": script.difficulty,
+        "description": script.description,
+        "cover_url": file_url(script.cover, request),
+    }
+
+
+def token_body(line: Line, request) -> dict:
+    return {
+        "id": line.id,
+        "position": line.position,
+        "actor": actor_body(line.actor, request),
+        "text": line.text,
+        "translation": line.translation,
+        "start_time": line.start_time,
+        "end_time": line.end_time,
+        "duration": line.duration,
+        "audio_url": file_url(line.reference_audio, request),
+    }
+
+
+def token_detail_body(line: Line, request) -> dict:
+    return {**token_body(line, request), "script": script_summary_body(line.script, request)}
+
 
 class ScriptFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
@@ -41,6 +91,9 @@ class ActorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Actor
         fields = ["id", "name", "character_name", "photo_url"]
+
+    def to_representation(self, instance):
+        return actor_body(instance, self.context.get("request"))
 
 
 class ScriptSummarySerializer(serializers.ModelSerializer):
@@ -59,12 +112,22 @@ class ScriptSummarySerializer(serializers.ModelSerializer):
             "cover_url",
         ]
 
+    def to_representation(self, instance):
+        return script_summary_body(instance, self.context.get("request"))
+
 
 class ScriptListSerializer(ScriptSummarySerializer):
     line_count = serializers.IntegerField(read_only=True)
 
     class Meta(ScriptSummarySerializer.Meta):
         fields = [*ScriptSummarySerializer.Meta.fields, "line_count", "created_at"]
+
+    def to_representation(self, instance):
+        return {
+            **script_summary_body(instance, self.context.get("request")),
+            "line_count": instance.line_count,
+            "created_at": iso_datetime(instance.created_at),
+        }
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -87,12 +150,18 @@ class TokenSerializer(serializers.ModelSerializer):
             "audio_url",
         ]
 
+    def to_representation(self, instance):
+        return token_body(instance, self.context.get("request"))
+
 
 class TokenDetailSerializer(TokenSerializer):
     script = ScriptSummarySerializer()
 
     class Meta(TokenSerializer.Meta):
         fields = [*TokenSerializer.Meta.fields, "script"]
+
+    def to_representation(self, instance):
+        return token_detail_body(instance, self.context.get("request"))
 
 
 class ScriptDetailSerializer(ScriptSummarySerializer):
@@ -101,3 +170,12 @@ class ScriptDetailSerializer(ScriptSummarySerializer):
 
     class Meta(ScriptSummarySerializer.Meta):
         fields = [*ScriptSummarySerializer.Meta.fields, "scene_audio_url", "created_at", "tokens"]
+
+    def to_representation(self, instance):
+        request = self.context.get("request")
+        return {
+            **script_summary_body(instance, request),
+            "scene_audio_url": file_url(instance.scene_audio, request),
+            "created_at": iso_datetime(instance.created_at),
+            "tokens": [token_body(line, request) for line in instance.visible_lines],
+        }

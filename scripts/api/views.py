@@ -12,6 +12,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from accounts.api.serializers import ErrorSerializer
 from scripts import selectors
@@ -22,6 +23,10 @@ from scripts.api.serializers import (
     TokenDetailSerializer,
 )
 from scripts.models import Kind, Language, Line, Script
+
+# The catalogue is public: a bearer token only names who is counted by the rate limits,
+# so it is checked (signature, expiry) without reading the account's row.
+CATALOGUE_AUTHENTICATION = [JWTStatelessUserAuthentication]
 
 
 def catalogue_answer(request: Request, build: Callable[[], Response]) -> HttpResponseBase:
@@ -72,6 +77,7 @@ class ScriptListApi(generics.ListAPIView):
     """Published scripts, newest first; filter by kind, language, difficulty or text."""
 
     permission_classes = [permissions.AllowAny]
+    authentication_classes = CATALOGUE_AUTHENTICATION
     serializer_class = ScriptListSerializer
 
     @extend_schema(
@@ -110,6 +116,7 @@ class ScriptDetailApi(generics.RetrieveAPIView):
     """One published script with its lines ("tokens") and their reference audio URLs."""
 
     permission_classes = [permissions.AllowAny]
+    authentication_classes = CATALOGUE_AUTHENTICATION
     serializer_class = ScriptDetailSerializer
     queryset = Script.objects.none()  # for the schema; get_object uses the selector
 
@@ -127,6 +134,7 @@ class TokenDetailApi(generics.RetrieveAPIView):
     """One line of a published script."""
 
     permission_classes = [permissions.AllowAny]
+    authentication_classes = CATALOGUE_AUTHENTICATION
     serializer_class = TokenDetailSerializer
     queryset = Line.objects.none()
 
