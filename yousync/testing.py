@@ -110,11 +110,15 @@ class ProcessGroup:
         return process
 
     def server(self, env: dict, *, command: str = "uvicorn") -> Process:
-        """An ASGI server on a free port: plain uvicorn, or `manage.py serve` (embedded)."""
+        """A server on a free port: uvicorn (ASGI: WebSockets, SSE), gunicorn (WSGI: plain
+        HTTP, as in production, with ops/gunicorn.conf.py) or `manage.py serve` (embedded)."""
         port = free_port()
         if command == "uvicorn":
             args = [sys.executable, "-m", "uvicorn", "yousync.asgi:application"]
             args += ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"]
+        elif command == "gunicorn":
+            args = [sys.executable, "-m", "gunicorn", "yousync.wsgi:application"]
+            args += ["--config", "ops/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
         else:
             args = [sys.executable, "manage.py", "serve", "--port", str(port)]
         process = self.start(command, args, env, port)
