@@ -146,7 +146,7 @@ def remote_job(attempt: Attempt) -> dict:
         "reference_url": _public_url(line.reference_audio),
         "kind": line.script.kind,
         "callback_url": settings.ANALYSIS_CALLBACK_BASE_URL
-        + reverse("practice-api:analysis-webhook"),
+        + reverse("analysis-api:analysis-webhook"),
     }
 
 

@@ -7,6 +7,25 @@ message `type` names the consumer handler (`attempt.progress` -> `attempt_progre
 from practice.models import Attempt, AttemptStatus
 from yousync.events import group_send
 
+# The stages an attempt passes through, in order. The worker reports them: "reference"
+# while the line's reference analysis is made, then the scoring engine's own stages
+# (analysis/tests/test_stages.py keeps the two lists in step). The SSE stream orders
+# events by them and the pages label them (practice.views.stage_labels).
+STAGES = (
+    "queued",
+    "reference",
+    "decode",
+    "voice_activity",
+    "alignment",
+    "pronunciation",
+    "intonation",
+    "timing",
+    "emotion",
+    "feedback",
+    "scoring",
+    "done",
+)
+
 
 def attempt_group(job_id) -> str:
     return f"attempt.{job_id}"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
+from practice.signals import attempt_queued
 from practice.uploads import check_recording
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ def attempt_create(
     A repeated `idempotency_key` from the same learner returns the first attempt.
     Raises RecordingRejected for uploads that cannot be scored.
     """
-    from analysis.tasks import score_attempt
-
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
         existing = Attempt.objects.filter(user=user, idempotency_key=idempotency_key).first()
@@ -71,7 +70,7 @@ def attempt_create(
             attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
             attempt.save()
             learner_stats_refresh(attempt=attempt)
-            transaction.on_commit(lambda: score_attempt.send(attempt.id))
+            transaction.on_commit(lambda: _announce_queued(attempt))
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -151,10 +150,12 @@ def attempt_fail(*, attempt: Attempt, code: str, message: str) -> Attempt:
     return attempt
 
 
+def _announce_queued(attempt: Attempt) -> None:
+    attempt_queued.send(sender=Attempt, attempt_id=attempt.id)
+
+
 def attempt_requeue(*, attempt: Attempt) -> Attempt:
     """Send an attempt back to the queue (staff re-run, or the reaper)."""
-    from analysis.tasks import score_attempt
-
     with transaction.atomic():
         attempt.status = AttemptStatus.QUEUED
         attempt.stage = ""
@@ -164,7 +165,7 @@ def attempt_requeue(*, attempt: Attempt) -> Attempt:
         attempt.save()
         learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
-        transaction.on_commit(lambda: score_attempt.send(attempt.id))
+        transaction.on_commit(lambda: _announce_queued(attempt))
     return attempt
 
 

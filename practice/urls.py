@@ -1,10 +1,11 @@
 from django.urls import path
 
-from practice import views, views_learner
+from practice import views, views_catalogue, views_learner
 
 app_name = "practice"
 
 urlpatterns = [
+    path("scripts/<int:pk>/", views_catalogue.script_detail, name="script"),
     path("lines/<int:line_id>/practice/", views.practice_line, name="line"),
     path("lines/<int:line_id>/attempts", views.upload_recording, name="upload"),
     path("lines/<int:line_id>/upload-url", views.direct_upload_offer, name="upload-url"),

@@ -6,5 +6,4 @@ app_name = "scripts"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("scripts/<int:pk>/", views.script_detail, name="detail"),
 ]

@@ -8,6 +8,8 @@ A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOK
   public catalogue.
 """
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+
 THROTTLED_SCHEMA = "ThrottledError"
 
 _ERROR = {
@@ -73,3 +75,13 @@ def document_common_errors(result, generator, request, public):
                 },
             )
     return result
+
+
+class PublicReadJWTScheme(SimpleJWTScheme):
+    """The catalogue's optional bearer token (verified without reading the account row:
+    scripts.api.views.CATALOGUE_AUTHENTICATION), named apart from the learner's `jwtAuth`
+    so that the schema has one component per authentication class."""
+
+    target_class = "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"
+    name = "jwtAuthPublic"
+    priority = 1

@@ -6,3 +6,7 @@ class YousyncConfig(AppConfig):
 
     name = "yousync"
     verbose_name = "YouSync operations"
+
+    def ready(self) -> None:
+        # drf-spectacular finds authentication extensions by import.
+        from yousync import api_schema  # noqa: F401

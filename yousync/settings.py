@@ -579,5 +579,5 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
 ]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AttemptStatusEnum": "practice.models.AttemptStatus.choices",
-    "RemoteStatusEnum": "practice.api.serializers.REMOTE_STATUSES",
+    "RemoteStatusEnum": "analysis.api.REMOTE_STATUSES",
 }

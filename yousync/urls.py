@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("accounts.api.urls")),
     path("api/", include("scripts.api.urls")),
     path("api/", include("practice.api.urls")),
+    path("api/", include("analysis.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

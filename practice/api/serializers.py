@@ -6,10 +6,6 @@ from rest_framework import serializers
 from accounts.api.serializers import StrictSerializerMixin
 from practice.models import Attempt, AttemptStatus
 
-SCORE_NAMES = ("pronunciation", "intonation", "timing", "emotion", "overall")
-# The statuses a remote result can end in (named in the schema as RemoteStatusEnum).
-REMOTE_STATUSES = [AttemptStatus.COMPLETED, AttemptStatus.FAILED]
-
 
 class UploadAudioSerializer(serializers.Serializer):
     audio_file = serializers.FileField(
@@ -71,57 +67,3 @@ class AnalysisResultSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
-
-
-def _score_field() -> serializers.FloatField:
-    return serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
-
-
-class AnalysisWebhookSerializer(StrictSerializerMixin, serializers.Serializer):
-    """The external analysis server's result for one job."""
-
-    job_id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=REMOTE_STATUSES)
-    pronunciation_score = serializers.FloatField(
-        min_value=0,
-        max_value=100,
-        required=False,
-        allow_null=True,
-        help_text=_(
-            "Null when detailed_feedback.pronunciation.assessed is false: the line's "
-            "language has no phone model, and overall_score is over the other three."
-        ),
-    )
-    intonation_score = _score_field()
-    timing_score = _score_field()
-    emotion_score = _score_field()
-    overall_score = _score_field()
-    detailed_feedback = serializers.DictField(required=False, default=dict)
-    warnings = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, default=list, max_length=50
-    )
-    stage_seconds = serializers.DictField(
-        child=serializers.FloatField(min_value=0), required=False, default=dict
-    )
-    error = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    error_code = serializers.CharField(
-        required=False, allow_blank=True, max_length=64, default="remote_failed"
-    )
-
-    def validate(self, data):
-        if data["status"] == AttemptStatus.COMPLETED:
-            pronunciation = data.get("detailed_feedback", {}).get("pronunciation")
-            not_assessed = (
-                isinstance(pronunciation, dict) and pronunciation.get("assessed") is False
-            )
-            missing = {
-                f"{name}_score": [
-                    serializers.ErrorDetail(_("Required when status is completed."), "required")
-                ]
-                for name in SCORE_NAMES
-                if data.get(f"{name}_score") is None
-                and not (name == "pronunciation" and not_assessed)
-            }
-            if missing:
-                raise serializers.ValidationError(missing)
-        return data

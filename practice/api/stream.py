@@ -20,13 +20,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.utils.translation import gettext as _
 
 from accounts.access import api_login_required
-from analysis.engine import STAGES
-from practice.progress import attempt_group, attempt_state
+from practice.progress import STAGES, attempt_group, attempt_state
 from practice.selectors import attempt_for_owner
 
 FINAL = {"completed": "completed", "failed": "failed"}
-# Stages in the order the engine runs them: the tie-break within one progress value.
-STAGE_ORDER = ("", "queued", "reference", *STAGES, "scoring", "done")
+# Stages in the order an attempt runs them: the tie-break within one progress value.
+STAGE_ORDER = ("", *STAGES)
 FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
 RETRY_MS = 3000
 

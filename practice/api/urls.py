@@ -20,11 +20,6 @@ urlpatterns = [
         stream.analysis_progress,
         name="analysis-progress",
     ),
-    path(
-        "tokens/webhook/analysis-complete",
-        views.AnalysisWebhookApi.as_view(),
-        name="analysis-webhook",
-    ),
     path("mypage/bookmarks/", mypage.BookmarkListApi.as_view(), name="bookmarks"),
     path(
         "mypage/bookmarks/<int:token_id>/",

@@ -12,20 +12,17 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import ErrorSerializer
 from accounts.api.views import ApiError
-from analysis import remote
 from practice import direct_upload
 from practice.api.serializers import (
     AnalysisResultSerializer,
-    AnalysisWebhookSerializer,
     AttemptAcceptedSerializer,
     UploadAudioSerializer,
     UploadConfirmSerializer,
@@ -227,90 +224,4 @@ class AnalysisResultApi(APIView):
         attempt = attempt_for_owner(user=request.user, job_id=job_id)
         if attempt is None:  # unknown and foreign ids look the same
             raise NotFound(_("No attempt with this id."), "not_found")
-        return Response(AnalysisResultSerializer(attempt).data)
-
-
-class AnalysisWebhookApi(APIView):
-    """Results from the external analysis server (ANALYSIS_BACKEND=remote)."""
-
-    # Its own rate per IP instead of the general per-IP limit (one server calls it).
-    throttle_scope = "webhook"
-    # The HMAC signature is the authentication: no session, no CSRF, no JWT.
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
-
-    @extend_schema(
-        summary="Result of an external analysis (HMAC-signed by the analysis server)",
-        description=(
-            "Headers `X-YouSync-Timestamp: <unix seconds>` and `X-YouSync-Signature: "
-            'sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{raw body}")>`. Timestamps more '
-            "than ANALYSIS_WEBHOOK_TOLERANCE_SECONDS away are refused. A repeated delivery "
-            "for a finished attempt answers 200 with the stored result and changes nothing."
-        ),
-        auth=[],
-        parameters=[
-            OpenApiParameter(remote.TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter(remote.SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True),
-        ],
-        request=AnalysisWebhookSerializer,
-        responses={
-            200: AnalysisResultSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Invalid fields or ranges"),
-            401: OpenApiResponse(ErrorSerializer, description="Bad, missing or stale signature"),
-            404: OpenApiResponse(ErrorSerializer, description="Unknown job id"),
-            503: OpenApiResponse(ErrorSerializer, description="Webhook not configured"),
-        },
-        examples=[
-            OpenApiExample(
-                "Completed",
-                value={
-                    "job_id": JOB_ID,
-                    "status": "completed",
-                    "pronunciation_score": 82.5,
-                    "intonation_score": 74.0,
-                    "timing_score": 90.1,
-                    "emotion_score": 68.2,
-                    "overall_score": 79.3,
-                    "detailed_feedback": {"tips": ["Stress 'never'."]},
-                },
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Failed",
-                value={
-                    "job_id": JOB_ID,
-                    "status": "failed",
-                    "error": "We could not hear any speech.",
-                    "error_code": "no_speech",
-                },
-                request_only=True,
-            ),
-            RESULT_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        body = request.body  # the raw bytes, before parsing: they are what was signed
-        try:
-            remote.verify_signature(
-                timestamp=request.headers.get(remote.TIMESTAMP_HEADER),
-                signature=request.headers.get(remote.SIGNATURE_HEADER),
-                body=body,
-            )
-        except remote.SignatureRefused as refused:
-            code = (
-                status.HTTP_503_SERVICE_UNAVAILABLE
-                if refused.code == "webhook_not_configured"
-                else status.HTTP_401_UNAUTHORIZED
-            )
-            raise ApiError(code, refused.message, refused.code) from refused
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
-        serializer = AnalysisWebhookSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        applied = remote.remote_result_apply(job_id=data["job_id"], result=data)
-        if applied is None:
-            raise NotFound(_("No attempt with this id."), "not_found")
-        attempt, _changed = applied
         return Response(AnalysisResultSerializer(attempt).data)

@@ -183,7 +183,7 @@ def test_bookmarks_page_query_count_does_not_grow_with_bookmarks(learner_client,
 
 def test_bookmark_toggle_without_javascript_posts_and_returns_to_the_page(learner_client, learner):
     line = LineFactory()
-    back = reverse("scripts:detail", args=[line.script_id]) + f"#line-{line.pk}"
+    back = reverse("practice:script", args=[line.script_id]) + f"#line-{line.pk}"
     url = reverse("practice:bookmark-toggle", args=[line.pk])
 
     added = learner_client.post(url, {"next": back})
@@ -239,7 +239,7 @@ def test_bookmark_toggle_ignores_a_next_on_another_site(learner_client):
 
 def test_bookmark_toggle_sends_visitors_to_log_in_and_back(client):
     line = LineFactory()
-    back = reverse("scripts:detail", args=[line.script_id])
+    back = reverse("practice:script", args=[line.script_id])
     url = reverse("practice:bookmark-toggle", args=[line.pk])
 
     form = client.post(url, {"next": back})
@@ -276,7 +276,7 @@ def test_script_page_shows_the_learners_best_score_and_bookmarks_per_line(learne
     AttemptFactory(user=UserFactory(), line=saved, overall=99.0)
     BookmarkFactory(user=learner, line=saved)
 
-    response = learner_client.get(reverse("scripts:detail", args=[script.pk]))
+    response = learner_client.get(reverse("practice:script", args=[script.pk]))
 
     html = response.content.decode()
     items = {
@@ -294,7 +294,7 @@ def test_script_page_query_count_does_not_grow_with_lines_or_attempts(learner_cl
     script = ScriptFactory()
     for line in LineFactory.create_batch(2, script=script):
         AttemptFactory(user=learner, line=line)
-    url = reverse("scripts:detail", args=[script.pk])
+    url = reverse("practice:script", args=[script.pk])
     few = page_queries(learner_client, url)
     for line in LineFactory.create_batch(10, script=script):
         AttemptFactory.create_batch(3, user=learner, line=line)
@@ -306,7 +306,7 @@ def test_script_page_query_count_does_not_grow_with_lines_or_attempts(learner_cl
 def test_script_page_offers_visitors_a_log_in_link_instead_of_the_toggle(client):
     line = LineFactory()
 
-    html = client.get(reverse("scripts:detail", args=[line.script_id])).content.decode()
+    html = client.get(reverse("practice:script", args=[line.script_id])).content.decode()
 
     assert reverse("practice:bookmark-toggle", args=[line.pk]) not in html
     assert "Log in to bookmark lines." in html

@@ -199,7 +199,7 @@ def _file(data: bytes):
 
 
 def test_script_page_links_each_line_to_its_practice_page(client, line):
-    response = client.get(reverse("scripts:detail", args=[line.script_id]))
+    response = client.get(reverse("practice:script", args=[line.script_id]))
 
     assert reverse("practice:line", args=[line.id]) in response.text
 

@@ -100,7 +100,7 @@ def test_script_page_lists_lines_with_actor_translation_and_player(client):
         actor__character_name="Mara",
     )
 
-    html = client.get(reverse("scripts:detail", args=[script.pk])).content.decode()
+    html = client.get(reverse("practice:script", args=[script.pk])).content.decode()
 
     assert "The Last Train" in html
     assert "Hold the door!" in html and "문 좀 잡아 주세요!" in html and "Mara" in html
@@ -116,7 +116,7 @@ def test_script_page_hides_lines_without_readable_audio(client):
         script=script, text="No clip.", reference_audio="", audio_status=AudioStatus.MISSING
     )
 
-    html = client.get(reverse("scripts:detail", args=[script.pk])).content.decode()
+    html = client.get(reverse("practice:script", args=[script.pk])).content.decode()
 
     assert "Playable line." in html
     assert "Broken clip." not in html and "No clip." not in html
@@ -137,7 +137,7 @@ def test_unpublished_script_is_not_found_for_learners_but_visible_to_curators(
     client, learner, curator
 ):
     script = ScriptFactory(title="Draft Scene", is_published=False)
-    url = reverse("scripts:detail", args=[script.pk])
+    url = reverse("practice:script", args=[script.pk])
 
     anonymous = client.get(url)
     client.force_login(learner)
