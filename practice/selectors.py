@@ -152,10 +152,6 @@ def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> Quer
     )
 
 
-def line_is_bookmarked(*, user, line) -> bool:
-    return user.is_authenticated and Bookmark.objects.filter(user=user, line=line).exists()
-
-
 def bookmarkable_line(*, user, line_id: int) -> Line | None:
     """A line the learner may bookmark (visible, published) or un-bookmark (any they saved)."""
     from scripts.selectors import visible_lines
@@ -307,34 +303,17 @@ def _weekly_averages(days: list[tuple], first_week: date, weeks: int) -> list[st
     return out
 
 
-def practice_totals(*, user, now: datetime | None = None) -> PracticeTotals:
-    """Attempts and recorded seconds this week (from Monday), today and in total."""
-    return learner_overview(user=user, now=now, weeks=1).totals
-
-
-def weekly_averages(
-    *, user, now: datetime | None = None, weeks: int = CHART_WEEKS
-) -> list[stats.WeekAverages]:
-    """Average of each score dimension per week (Monday to Sunday) over the last `weeks`
-    weeks, oldest first; a week without scored attempts has None for each."""
-    return learner_overview(user=user, now=now, weeks=weeks).weeks
-
-
 def streak_of(record: LearnerStats, *, now: datetime | None = None) -> stats.Streak:
     """The streak as of today from the stored run: a run that reached yesterday still
     counts today (the learner has until midnight to keep it)."""
     today = timezone.localdate(now or timezone.now())
     last_day = record.last_day
-    alive = last_day is not None and (today - last_day).days in (0, 1)
+    alive = stats.run_is_alive(last_day, today=today)
     return stats.Streak(
         current=record.run_days if alive else 0,
         longest=record.longest_streak,
         practised_today=last_day == today,
     )
-
-
-def practice_streak(*, user, now: datetime | None = None) -> stats.Streak:
-    return streak_of(learner_totals(user=user), now=now)
 
 
 def attempt_list(*, user, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:

@@ -36,16 +36,22 @@ class Streak:
     practised_today: bool
 
 
+def run_is_alive(last_day: date | None, *, today: date) -> bool:
+    """The streak rule: a run of days that reached today or yesterday still counts today
+    (the learner has until midnight to keep it)."""
+    return last_day is not None and (today - last_day).days in (0, 1)
+
+
 def streak(days: Iterable[date], *, today: date) -> Streak:
-    """Consecutive days with practice. A streak that reached yesterday still counts
-    today: the learner has until midnight to keep it."""
+    """Consecutive days with practice, by run_is_alive's rule."""
     active = set(days)
     practised_today = today in active
     current = 0
     day = today if practised_today else today - timedelta(days=1)
-    while day in active:
-        current += 1
-        day -= timedelta(days=1)
+    if run_is_alive(day if day in active else None, today=today):
+        while day in active:
+            current += 1
+            day -= timedelta(days=1)
     longest = run = 0
     previous = None
     for day in sorted(active):

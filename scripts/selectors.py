@@ -80,14 +80,6 @@ def line_detail(*, pk: int) -> Line:
     )
 
 
-def catalogue_facets() -> dict[str, list[str]]:
-    """Which kinds and languages the published catalogue actually has (one query)."""
-    rows = Script.objects.filter(is_published=True).values_list("kind", "language").distinct()
-    kinds = sorted({kind for kind, _ in rows})
-    languages = sorted({language for _, language in rows})
-    return {"kinds": kinds, "languages": languages}
-
-
 def catalogue_version() -> str:
     """A value that changes whenever anything the catalogue shows changes, read from the
     rows themselves (one query): each table's newest change and its row count, so an

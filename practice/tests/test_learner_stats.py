@@ -98,10 +98,10 @@ def test_totals_days_and_streak_follow_the_attempts():
     assert totals.score_averages["overall"] == pytest.approx(67.5)
     assert (totals.days_practised, totals.lines_practised, totals.best_overall) == (3, 4, 90.0)
     assert (totals.run_days, totals.longest_streak) == (2, 2)
-    streak = selectors.practice_streak(user=learner, now=NOW)
+    streak = selectors.learner_overview(user=learner, now=NOW).streak
     assert (streak.current, streak.longest, streak.practised_today) == (2, 2, False)
     # Two days later the run is broken.
-    assert selectors.practice_streak(user=learner, now=NOW + timedelta(days=2)).current == 0
+    assert selectors.learner_overview(user=learner, now=NOW + timedelta(days=2)).streak.current == 0
 
 
 def test_a_failed_attempt_stops_counting_and_a_requeue_counts_it_again():
@@ -170,7 +170,7 @@ def test_averages_leave_out_attempts_whose_pronunciation_was_not_assessed():
     AttemptFactory(user=learner, overall=50.0, pronunciation=None, created_at=days_ago(0))
 
     totals = LearnerStats.objects.get(user=learner)
-    weeks = selectors.weekly_averages(user=learner, now=NOW, weeks=1)
+    weeks = selectors.learner_overview(user=learner, now=NOW, weeks=1).weeks
 
     assert totals.score_averages["overall"] == pytest.approx(70.0)
     assert totals.score_averages["pronunciation"] == pytest.approx(80.0)  # not 80 / 3
@@ -188,7 +188,7 @@ def test_a_learner_never_assessed_on_pronunciation_has_no_pronunciation_average(
 
     totals = LearnerStats.objects.get(user=learner)
     record = LearnerLineStats.objects.get(user=learner, line=line)
-    weeks = selectors.weekly_averages(user=learner, now=NOW, weeks=1)
+    weeks = selectors.learner_overview(user=learner, now=NOW, weeks=1).weeks
 
     assert totals.score_averages["overall"] == 60.0
     assert totals.score_averages["pronunciation"] is None  # not 0
@@ -206,4 +206,7 @@ def test_statistics_written_before_per_dimension_counts_still_average_right():
     learner_stats_refresh(attempt=AttemptFactory(user=learner, failed=True))
 
     assert LearnerStats.objects.get(user=learner).score_averages["overall"] == 80.0
-    assert selectors.weekly_averages(user=learner, now=NOW, weeks=1)[0].scores["overall"] == 80.0
+    assert (
+        selectors.learner_overview(user=learner, now=NOW, weeks=1).weeks[0].scores["overall"]
+        == 80.0
+    )

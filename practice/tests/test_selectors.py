@@ -97,7 +97,7 @@ def test_practice_totals_counts_this_week_from_monday_midnight_local_time(learne
     AttemptFactory(user=learner, duration=50.0, failed=True, created_at=seoul(11, 9))
     AttemptFactory(user=UserFactory(), duration=30.0, created_at=seoul(11, 9))
 
-    totals = selectors.practice_totals(user=learner, now=NOW)
+    totals = selectors.learner_overview(user=learner, now=NOW).totals
 
     assert totals.week_start == date(2025, 3, 10)
     assert totals.week_attempts == 2
@@ -108,7 +108,7 @@ def test_practice_totals_counts_this_week_from_monday_midnight_local_time(learne
 
 
 def test_practice_totals_are_zero_for_a_new_learner(learner):
-    totals = selectors.practice_totals(user=learner, now=NOW)
+    totals = selectors.learner_overview(user=learner, now=NOW).totals
 
     assert (totals.week_attempts, totals.week_seconds, totals.total_seconds) == (0, 0.0, 0.0)
 
@@ -123,7 +123,7 @@ def test_practice_streak_counts_consecutive_days_across_midnight_in_local_time(l
     AttemptFactory(user=learner, created_at=seoul(8, 12))  # after a gap on the 9th
     AttemptFactory(user=UserFactory(), created_at=seoul(9, 12))
 
-    streak = selectors.practice_streak(user=learner, now=NOW)
+    streak = selectors.learner_overview(user=learner, now=NOW).streak
 
     assert (streak.current, streak.longest, streak.practised_today) == (3, 3, True)
 
@@ -132,8 +132,8 @@ def test_practice_streak_stays_alive_until_midnight_then_breaks(learner):
     AttemptFactory(user=learner, created_at=seoul(10, 21))
     AttemptFactory(user=learner, created_at=seoul(11, 21))
 
-    tonight = selectors.practice_streak(user=learner, now=seoul(12, 23, 59))
-    day_after = selectors.practice_streak(user=learner, now=seoul(13, 0, 1))
+    tonight = selectors.learner_overview(user=learner, now=seoul(12, 23, 59)).streak
+    day_after = selectors.learner_overview(user=learner, now=seoul(13, 0, 1)).streak
 
     assert (tonight.current, tonight.practised_today) == (2, False)
     assert (day_after.current, day_after.longest) == (0, 2)
@@ -142,7 +142,7 @@ def test_practice_streak_stays_alive_until_midnight_then_breaks(learner):
 def test_practice_streak_ignores_failed_attempts(learner):
     AttemptFactory(user=learner, failed=True, created_at=seoul(12, 9))
 
-    assert selectors.practice_streak(user=learner, now=NOW).current == 0
+    assert selectors.learner_overview(user=learner, now=NOW).streak.current == 0
 
 
 def test_weekly_averages_has_one_bucket_per_week_oldest_first_with_gaps(learner):
@@ -161,7 +161,7 @@ def test_weekly_averages_has_one_bucket_per_week_oldest_first_with_gaps(learner)
     AttemptFactory(user=learner, pending=True, created_at=seoul(12, 10))
     AttemptFactory(user=UserFactory(), overall=5.0, created_at=seoul(12, 9))
 
-    weeks = selectors.weekly_averages(user=learner, now=NOW, weeks=8)
+    weeks = selectors.learner_overview(user=learner, now=NOW, weeks=8).weeks
 
     assert [w.week for w in weeks] == [date(2025, 1, 20) + timedelta(weeks=i) for i in range(8)]
     this_week, two_weeks_ago = weeks[-1], weeks[-3]
