@@ -75,6 +75,15 @@ LINE_ORDERS = {
 }
 
 
+DUBBED_LINE_FIELDS = (
+    *("id", "script_id", "actor_id", "position", "text", "translation"),
+    *("start_time", "end_time", "duration", "reference_audio"),
+    *("script__id", "script__title", "script__work_title", "script__kind"),
+    *("script__language", "script__difficulty", "script__description", "script__cover"),
+    *("actor__id", "actor__name", "actor__character_name", "actor__photo"),
+)
+
+
 def dubbed_lines(
     *, user, kind: str = "", script_id: int | None = None, order: str = "recent"
 ) -> QuerySet[Line]:
@@ -100,6 +109,8 @@ def dubbed_lines(
             last_job_id=F("learner_stats__last_job_id"),
         )
         .select_related("script", "actor")
+        # What the history page and the API's token shape show, nothing else.
+        .only(*DUBBED_LINE_FIELDS)
         .order_by(*LINE_ORDERS[order])
     )
 
