@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import ErrorSerializer, StrictSerializerMixin
-from accounts.api.views import ApiError
 from analysis import remote
 from practice.api.serializers import AnalysisResultSerializer
 from practice.api.views import JOB_ID, RESULT_EXAMPLE
 from practice.models import SCORE_FIELDS, AttemptStatus
+from yousync.api.errors import ApiError
+from yousync.api.serializers import ErrorSerializer, StrictSerializerMixin
 
 # The statuses a remote result can end in (named in the schema as RemoteStatusEnum).
 REMOTE_STATUSES = [AttemptStatus.COMPLETED, AttemptStatus.FAILED]

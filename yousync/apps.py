@@ -9,4 +9,4 @@ class YousyncConfig(AppConfig):
 
     def ready(self) -> None:
         # drf-spectacular finds authentication extensions by import.
-        from yousync import api_schema  # noqa: F401
+        from yousync.api import schema  # noqa: F401

@@ -306,18 +306,18 @@ REST_FRAMEWORK = {
     # Closed by default; the public catalogue views say AllowAny themselves.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Every error body is {"detail": ..., "code": ...} (field errors add "errors").
-    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "yousync.api.errors.exception_handler",
     # orjson renders several times faster than the standard library's json.
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "yousync.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "yousync.api.pagination.Pagination",
     "PAGE_SIZE": 20,
 }
 
 
-# Rate limits ("<count>/<s|min|hour|day>", or "off"); see yousync/api_throttles.py and
+# Rate limits ("<count>/<s|min|hour|day>", or "off"); see yousync.api.throttles.py and
 # docs/api.md. Anonymous requests count per client IP; signed-in ones per user and,
 # more loosely, per IP; auth and upload views have stricter scopes of their own.
 def _throttle_rate(name: str, default: str) -> tuple[int, int] | None:
@@ -342,10 +342,10 @@ API_THROTTLE_RATES = {
     "webhook": _throttle_rate("API_THROTTLE_WEBHOOK", "1200/min"),  # analysis server, per IP
 }
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "yousync.api_throttles.AnonRateThrottle",
-    "yousync.api_throttles.UserRateThrottle",
-    "yousync.api_throttles.UserIpRateThrottle",
-    "yousync.api_throttles.ScopedRateThrottle",
+    "yousync.api.throttles.AnonRateThrottle",
+    "yousync.api.throttles.UserRateThrottle",
+    "yousync.api.throttles.UserIpRateThrottle",
+    "yousync.api.throttles.ScopedRateThrottle",
 ]
 # Client addresses: REMOTE_ADDR unless proxies are trusted (as for the login limits);
 # DRF's default would believe any X-Forwarded-For a client sends.
@@ -575,7 +575,7 @@ SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
 # The SSE stream is documented by a hook (plain async view); one name per status enum.
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "practice.api.schema.document_progress_stream",
-    "yousync.api_schema.document_common_errors",  # 401/404/429 that every view can answer
+    "yousync.api.schema.document_common_errors",  # 401/404/429 that every view can answer
 ]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AttemptStatusEnum": "practice.models.AttemptStatus.choices",

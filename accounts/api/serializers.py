@@ -2,27 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
-
-
-class StrictSerializerMixin:
-    """Refuse fields the endpoint does not take, instead of silently ignoring them."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, f in self.fields.items() if not f.read_only}
-            errors = {}
-            for name in data:
-                if name in writable:
-                    continue
-                if name in self.fields:
-                    errors[name] = [
-                        serializers.ErrorDetail(_("This field cannot be changed."), "read_only")
-                    ]
-                else:
-                    errors[name] = [serializers.ErrorDetail(_("Unknown field."), "unknown_field")]
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+from yousync.api.serializers import StrictSerializerMixin
 
 
 class GoogleSignInSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -66,8 +46,3 @@ class AccessTokenSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(
         help_text=_("The new refresh token; the old one is spent.")
     )
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()

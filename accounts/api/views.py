@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -21,7 +21,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import selectors, services
 from accounts.api.serializers import (
     AccessTokenSerializer,
-    ErrorSerializer,
     GoogleSignInSerializer,
     LoginSerializer,
     RefreshSerializer,
@@ -29,12 +28,8 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.google import GoogleTokenError, GoogleUnavailable, verify_google_id_token
-
-
-class ApiError(APIException):
-    def __init__(self, status_code: int, detail, code: str):
-        self.status_code = status_code
-        super().__init__(detail, code)
+from yousync.api.errors import ApiError
+from yousync.api.serializers import ErrorSerializer
 
 
 class CredentialsRefused(AuthenticationFailed):

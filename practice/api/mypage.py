@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import ErrorSerializer
 from practice import selectors, services
 from practice.api.mypage_serializers import (
     AttemptFilterSerializer,
@@ -26,6 +25,7 @@ from practice.api.mypage_serializers import (
 )
 from practice.models import Attempt, Bookmark, PracticeSession
 from scripts.models import Line
+from yousync.api.serializers import ErrorSerializer
 
 UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not signed in")
 INVALID_FILTER = OpenApiResponse(ErrorSerializer, description="A filter has a bad value")

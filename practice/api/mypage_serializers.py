@@ -4,7 +4,6 @@ practice sessions and attempts. Lines appear in the catalogue API's token shape.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.api.serializers import StrictSerializerMixin
 from practice.forms import LINE_ORDERS
 from practice.models import SCORE_FIELDS, AttemptStatus
 from scripts.api.serializers import (
@@ -14,6 +13,7 @@ from scripts.api.serializers import (
     token_detail_body,
 )
 from scripts.models import Kind
+from yousync.api.serializers import StrictSerializerMixin
 
 # Ids are 64-bit: a larger number can name no row, and SQLite overflows on it.
 MAX_ID = 2**63 - 1

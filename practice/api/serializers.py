@@ -3,8 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.api.serializers import StrictSerializerMixin
 from practice.models import Attempt, AttemptStatus
+from yousync.api.serializers import StrictSerializerMixin
 
 
 class UploadAudioSerializer(serializers.Serializer):

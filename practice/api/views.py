@@ -18,8 +18,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import ErrorSerializer
-from accounts.api.views import ApiError
 from practice import direct_upload
 from practice.api.serializers import (
     AnalysisResultSerializer,
@@ -34,6 +32,8 @@ from practice.services import attempt_create
 from practice.uploads import RecordingRejected
 from scripts.models import Line
 from scripts.selectors import line_detail
+from yousync.api.errors import ApiError
+from yousync.api.serializers import ErrorSerializer
 
 JOB_ID = "3f1c2a4e-8b7d-4e21-9a57-0c6f2d9b1e08"
 

@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from accounts.api.serializers import ErrorSerializer
 from scripts import selectors
 from scripts.api.serializers import (
     ScriptDetailSerializer,
@@ -23,6 +22,7 @@ from scripts.api.serializers import (
     TokenDetailSerializer,
 )
 from scripts.models import Kind, Language, Line, Script
+from yousync.api.serializers import ErrorSerializer
 
 # The catalogue is public: a bearer token only names who is counted by the rate limits,
 # so it is checked (signature, expiry) without reading the account's row.

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import UserFactory
 from scripts.tests.factories import LineFactory
-from yousync.api_throttles import WindowRateThrottle
+from yousync.api.throttles import WindowRateThrottle
 
 pytestmark = pytest.mark.django_db
 

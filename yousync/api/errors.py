@@ -40,3 +40,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
             response.data["retry_after"] = getattr(exc, "wait", None)
     return response
+
+
+class ApiError(exceptions.APIException):
+    """An error with the given status and machine-readable code, in the one shape."""
+
+    def __init__(self, status_code: int, detail, code: str):
+        self.status_code = status_code
+        super().__init__(detail, code)

@@ -1,7 +1,7 @@
 """OpenAPI: the answers every operation can give, whatever its view documents itself.
 
 A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]):
-- 429 everywhere: every API view is rate limited (yousync/api_throttles.py);
+- 429 everywhere: every API view is rate limited (yousync.api.throttles.py);
 - 404 where the path has a parameter (an id that does not exist or does not parse) or
   the list is paginated (a page past the end);
 - 401 where a bearer token is accepted: a wrong or expired one is refused even on the
