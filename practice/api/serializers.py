@@ -18,6 +18,10 @@ class AttemptAcceptedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AttemptStatus.choices)
     result_url = serializers.CharField(help_text=_("GET for the result."))
     progress_url = serializers.CharField(help_text=_("text/event-stream of progress events."))
+    page_url = serializers.CharField(help_text=_("The result's web page (signed-in browsers)."))
+    websocket_url = serializers.CharField(
+        help_text=_("Path of a WebSocket with the same progress events (browser session).")
+    )
 
 
 class UploadOfferSerializer(serializers.Serializer):
@@ -29,6 +33,7 @@ class UploadOfferSerializer(serializers.Serializer):
     upload_token = serializers.CharField()
     max_bytes = serializers.IntegerField()
     expires_in = serializers.IntegerField(help_text=_("Seconds the offer stays valid."))
+    confirm_url = serializers.CharField(help_text=_("POST the upload_token here afterwards."))
 
 
 class UploadConfirmSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -1,7 +1,6 @@
-"""The mobile practice API: uploads, direct-to-S3 uploads, results and the analysis webhook.
-
-The same services as the web views (practice/views.py); the SSE stream is in stream.py.
-"""
+"""The practice API: uploads, direct-to-S3 uploads and results, for the mobile app
+(JWT) and the practice page's JavaScript (session + CSRF) alike; the SSE stream is in
+stream.py."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +26,7 @@ from practice.api.serializers import (
     UploadOfferSerializer,
 )
 from practice.models import Attempt
+from practice.routing import attempt_websocket_path
 from practice.selectors import attempt_for_owner
 from practice.services import attempt_create
 from practice.uploads import RecordingRejected
@@ -55,6 +55,8 @@ def _accepted(attempt: Attempt) -> Response:
         "status": attempt.status,
         "result_url": reverse("practice-api:analysis-result", args=[attempt.job_id]),
         "progress_url": reverse("practice-api:analysis-progress", args=[attempt.job_id]),
+        "page_url": reverse("practice:attempt", args=[attempt.job_id]),
+        "websocket_url": attempt_websocket_path(attempt.job_id),
     }
     return Response(AttemptAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
@@ -63,6 +65,7 @@ def _errors(*codes: int) -> dict:
     described = {
         400: "Invalid request body, or a recording that cannot be scored",
         401: "Not signed in",
+        403: "Signed in by the browser session, without its CSRF token (X-CSRFToken)",
         404: "Unknown line or attempt (someone else's attempts look unknown too)",
         409: "Direct uploads are not available (no S3 storage)",
         413: "The recording is too large",
@@ -78,6 +81,8 @@ ACCEPTED_EXAMPLE = OpenApiExample(
         "status": "queued",
         "result_url": f"/api/tokens/analysis-result/{JOB_ID}",
         "progress_url": f"/api/tokens/analysis-progress/{JOB_ID}",
+        "page_url": f"/attempts/{JOB_ID}/",
+        "websocket_url": f"/ws/attempts/{JOB_ID}/",
     },
     response_only=True,
     status_codes=["202"],
@@ -104,7 +109,7 @@ class UploadAudioApi(APIView):
                 description="Up to 64 characters chosen by the client, one per recording.",
             )
         ],
-        responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 404, 413, 415)},
+        responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 403, 404, 413, 415)},
         examples=[ACCEPTED_EXAMPLE],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -134,7 +139,7 @@ class UploadOfferApi(APIView):
             "`POST /api/attempts/{job_id}/confirm` with the `upload_token`."
         ),
         request=None,
-        responses={200: UploadOfferSerializer, **_errors(401, 404, 409)},
+        responses={200: UploadOfferSerializer, **_errors(401, 403, 404, 409)},
         examples=[
             OpenApiExample(
                 "Offer",
@@ -145,6 +150,7 @@ class UploadOfferApi(APIView):
                     "upload_token": "eyJ1c2VyIjo3…",
                     "max_bytes": 10485760,
                     "expires_in": 900,
+                    "confirm_url": f"/api/attempts/{JOB_ID}/confirm",
                 },
                 response_only=True,
             )
@@ -159,6 +165,7 @@ class UploadOfferApi(APIView):
                 "not_available",
             )
         offer = direct_upload.direct_upload_offer(user=request.user, line=line)
+        offer["confirm_url"] = reverse("practice-api:upload-confirm", args=[offer["job_id"]])
         return Response(UploadOfferSerializer(offer).data)
 
 
@@ -169,7 +176,7 @@ class UploadConfirmApi(APIView):
     @extend_schema(
         summary="Confirm a direct upload: the recording is checked and queued",
         request=UploadConfirmSerializer,
-        responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 404, 413, 415)},
+        responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 403, 404, 413, 415)},
         examples=[
             OpenApiExample("Confirm", value={"upload_token": "eyJ1c2VyIjo3…"}, request_only=True),
             ACCEPTED_EXAMPLE,

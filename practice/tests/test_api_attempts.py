@@ -48,6 +48,8 @@ def test_upload_audio_queues_an_attempt_and_answers_202(learner, line, take):
     assert body["status"] == "queued"
     assert body["result_url"] == f"/api/tokens/analysis-result/{attempt.job_id}"
     assert body["progress_url"] == f"/api/tokens/analysis-progress/{attempt.job_id}"
+    assert body["page_url"] == f"/attempts/{attempt.job_id}/"
+    assert body["websocket_url"] == f"/ws/attempts/{attempt.job_id}/"
 
 
 def test_upload_audio_with_the_same_idempotency_key_returns_the_first_attempt(learner, line, take):

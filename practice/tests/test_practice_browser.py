@@ -45,7 +45,13 @@ def manage(env: dict, *args: str) -> str:
 
 @pytest.fixture
 def site(processes, tmp_path):
-    env = child_env(embedded=True, VAR_DIR=str(tmp_path), ACCOUNT_EMAIL_VERIFICATION="none")
+    # One upload a minute: the learner's second take meets the API's upload limit.
+    env = child_env(
+        embedded=True,
+        VAR_DIR=str(tmp_path),
+        ACCOUNT_EMAIL_VERIFICATION="none",
+        API_THROTTLE_UPLOAD="1/min",
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     line = json.loads(
@@ -93,12 +99,10 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
         page.goto(f"{server.base_url}/lines/{line['id']}/practice/")
         expect(page.locator("h1.line-words")).to_contain_text(line["text"].split()[0])
 
-        page.click("#record")
-        expect(page.locator("#stop")).to_be_visible(timeout=10_000)
-        page.wait_for_timeout(4000)
-        page.click("#stop")
-        expect(page.locator("#submit")).to_be_visible()
-        page.click("#submit")
+        record_a_take(page)
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.click("#submit")
+        upload = answer.value
         # Live progress over the WebSocket, then the result block.
         expect(page.locator("#progress")).to_be_visible(timeout=10_000)
         expect(page.locator("#result .scores")).to_be_visible(timeout=120_000)
@@ -107,8 +111,35 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
         overall = int(page.locator("#result .score.overall .score-value").inner_text())
         words = page.locator("#result .transcript .word").count()
         page.screenshot(path=str(ARTIFACTS / "practice-result.png"), full_page=True)
+
+        # A second take within the minute: the API refuses it and the page says when to retry.
+        record_a_take(page)
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.click("#submit")
+        refused = answer.value
+        refused_body = refused.json()
+        expect(page.locator("#recorder-status")).to_contain_text("Try again in")
+        expect(page.locator("#submit")).to_be_enabled()
     finally:
         browser.close()
 
+    # The page uploads through the API, signed in by its session, with its CSRF token.
+    assert upload.url == f"{server.base_url}/api/tokens/{line['id']}/upload-audio"
+    assert upload.status == 202
+    assert upload.request.headers["x-csrftoken"]
+    assert "authorization" not in upload.request.headers
     assert 0 <= overall <= 100
     assert words >= len(line["text"].split()) - 1
+    assert refused.url == upload.url
+    assert refused.status == 429
+    assert refused_body["code"] == "throttled"
+
+
+def record_a_take(page) -> None:
+    from playwright.sync_api import expect
+
+    page.click("#record")
+    expect(page.locator("#stop")).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(4000)
+    page.click("#stop")
+    expect(page.locator("#submit")).to_be_visible()

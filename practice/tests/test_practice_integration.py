@@ -32,13 +32,13 @@ def logged_in_session(server, user) -> requests.Session:
 
 
 def upload(session: requests.Session, server, line, data: bytes) -> dict:
+    """As the practice page does: the API with the session and the page's CSRF token."""
     page = session.get(f"{server.base_url}/lines/{line.id}/practice/", timeout=10)
     assert page.status_code == 200, page.text[:500]
-    token = session.cookies.get("csrftoken") or re.search(
-        r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text
-    ).group(1)
+    token = re.search(r'data-csrf-token="([^"]+)"', page.text).group(1)
+    upload_url = re.search(r'data-upload-url="([^"]+)"', page.text).group(1)
     response = session.post(
-        f"{server.base_url}/lines/{line.id}/attempts",
+        f"{server.base_url}{upload_url}",
         files={"audio_file": ("take.webm", data, "audio/webm")},
         headers={"X-CSRFToken": token, "Referer": f"{server.base_url}/"},
         timeout=30,
@@ -136,8 +136,8 @@ def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learn
 def test_direct_upload_to_s3_then_confirm_creates_one_attempt(
     client, learner, line, s3_bucket, django_capture_on_commit_callbacks
 ):
-    client.force_login(learner)
-    offer = client.post(f"/lines/{line.id}/upload-url").json()
+    client.force_login(learner)  # the practice page's session (the test client skips CSRF)
+    offer = client.post(f"/api/tokens/{line.id}/upload-url").json()
     policy = json.loads(__import__("base64").b64decode(offer["fields"]["policy"]))
     take = espeak_wav(LINE_TEXT)
 
@@ -149,12 +149,12 @@ def test_direct_upload_to_s3_then_confirm_creates_one_attempt(
     )
     with django_capture_on_commit_callbacks(execute=False):
         confirmed = client.post(
-            f"/attempts/{offer['job_id']}/confirm",
+            offer["confirm_url"],
             {"upload_token": offer["upload_token"]},
             content_type="application/json",
         )
         again = client.post(
-            f"/attempts/{offer['job_id']}/confirm",
+            offer["confirm_url"],
             {"upload_token": offer["upload_token"]},
             content_type="application/json",
         )
@@ -177,11 +177,11 @@ def test_direct_upload_to_s3_then_confirm_creates_one_attempt(
 
 def test_direct_upload_confirm_refuses_another_learners_token(client, learner, other_learner, line):
     client.force_login(learner)
-    offer = client.post(f"/lines/{line.id}/upload-url").json()
+    offer = client.post(f"/api/tokens/{line.id}/upload-url").json()
     client.force_login(other_learner)
 
     response = client.post(
-        f"/attempts/{offer['job_id']}/confirm",
+        offer["confirm_url"],
         {"upload_token": offer["upload_token"]},
         content_type="application/json",
     )
@@ -206,6 +206,7 @@ def test_api_upload_url_then_confirm_with_a_bearer_token(learner, line, s3_bucke
     assert uploaded.status_code in (200, 204), uploaded.text
 
     confirm = f"/api/attempts/{offer['job_id']}/confirm"
+    assert offer["confirm_url"] == confirm
     confirmed = client.post(confirm, {"upload_token": offer["upload_token"]}, format="json")
     again = client.post(confirm, {"upload_token": offer["upload_token"]}, format="json")
     stranger = api_client(UserFactory()).post(

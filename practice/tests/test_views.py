@@ -2,10 +2,14 @@ import re
 import uuid
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
+from rest_framework_simplejwt.tokens import AccessToken
 
 from practice.models import Attempt, AttemptStatus
 from practice.tests.conftest import LINE_TEXT, espeak_wav, saved_attempt
+from yousync.api.throttles import WindowRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +55,10 @@ def test_practice_page_shows_the_line_and_the_recorder(client, learner, line):
     assert LINE_TEXT in response.text
     assert line.translation in response.text
     assert 'id="recorder"' in response.text
-    assert reverse("practice:upload", args=[line.id]) in response.text
+    # The recorder posts to the API, with the CSRF token the page carries.
+    assert f'data-upload-url="/api/tokens/{line.id}/upload-audio"' in response.text
+    assert f'data-offer-url="/api/tokens/{line.id}/upload-url"' in response.text
+    assert page_csrf_token(response)
     assert line.reference_audio.url in response.text
 
 
@@ -62,74 +69,143 @@ def test_practice_page_sends_anonymous_visitors_to_log_in(client, line):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_upload_accepts_a_recording_and_answers_with_the_job(
-    client, learner, line, django_capture_on_commit_callbacks
-):
-    client.force_login(learner)
+# --- The page's uploads go through the API, signed in by the session -----------------------
 
+
+def page_csrf_token(response) -> str:
+    return re.search(r'data-csrf-token="([^"]+)"', response.text).group(1)
+
+
+@pytest.fixture
+def browser(learner, line):
+    """A browser signed in by the session, CSRF checks on, with the practice page open."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner)
+    page = browser.get(reverse("practice:line", args=[line.id]))
+    browser.csrf_token = page_csrf_token(page)
+    return browser
+
+
+def test_page_upload_through_the_api_is_accepted_with_the_pages_csrf_token(
+    browser, line, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.post(
-            reverse("practice:upload", args=[line.id]),
+        response = browser.post(
+            f"/api/tokens/{line.id}/upload-audio",
             {"audio_file": _file(espeak_wav(LINE_TEXT))},
+            HTTP_X_CSRFTOKEN=browser.csrf_token,
         )
 
     body = response.json()
     attempt = Attempt.objects.get()
-    assert response.status_code == 202
+    assert response.status_code == 202, body
     assert body["job_id"] == str(attempt.job_id)
     assert body["status"] == "queued"
-    assert body["websocket"] == f"/ws/attempts/{attempt.job_id}/"
+    # What the page follows and shows, next to the app's result_url and progress_url.
+    assert body["page_url"] == reverse("practice:attempt", args=[attempt.job_id])
+    assert body["websocket_url"] == f"/ws/attempts/{attempt.job_id}/"
 
 
-def test_upload_double_submit_makes_one_attempt(client, learner, line):
-    client.force_login(learner)
-    url = reverse("practice:upload", args=[line.id])
+def test_page_upload_through_the_api_without_the_csrf_token_is_refused(browser, line):
+    response = browser.post(
+        f"/api/tokens/{line.id}/upload-audio", {"audio_file": _file(espeak_wav(LINE_TEXT))}
+    )
+    offer = browser.post(f"/api/tokens/{line.id}/upload-url")
+    confirm = browser.post(
+        f"/api/attempts/{uuid.uuid4()}/confirm",
+        {"upload_token": "x"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == offer.status_code == confirm.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "CSRF" in response.json()["detail"]
+    assert not Attempt.objects.exists()
+
+
+def test_page_upload_double_submit_makes_one_attempt(browser, line):
+    url = f"/api/tokens/{line.id}/upload-audio"
     data = espeak_wav("hello")
+    headers = {"HTTP_X_CSRFTOKEN": browser.csrf_token, "HTTP_IDEMPOTENCY_KEY": "take-1"}
 
-    first = client.post(url, {"audio_file": _file(data)}, HTTP_IDEMPOTENCY_KEY="take-1")
-    second = client.post(url, {"audio_file": _file(data)}, HTTP_IDEMPOTENCY_KEY="take-1")
+    first = browser.post(url, {"audio_file": _file(data)}, **headers)
+    second = browser.post(url, {"audio_file": _file(data)}, **headers)
 
     assert first.json()["job_id"] == second.json()["job_id"]
     assert Attempt.objects.count() == 1
 
 
-@pytest.mark.parametrize(
-    ("payload", "status", "code"),
-    [
-        ({"audio_file": b"GIF89a not audio"}, 415, "unsupported_type"),
-        ({}, 400, "missing_file"),
-    ],
-)
-def test_upload_refuses_bad_files_with_a_clear_error(client, learner, line, payload, status, code):
-    client.force_login(learner)
-    data = {k: _file(v) for k, v in payload.items()}
+def test_page_uploads_are_limited_like_the_apps(browser, line, settings, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(WindowRateThrottle, "timer", staticmethod(lambda: 1_800_000_001.0))
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "upload": (1, 60)}
+    url = f"/api/tokens/{line.id}/upload-audio"
 
-    response = client.post(reverse("practice:upload", args=[line.id]), data)
+    first = browser.post(
+        url, {"audio_file": _file(espeak_wav("hello"))}, HTTP_X_CSRFTOKEN=browser.csrf_token
+    )
+    second = browser.post(
+        url, {"audio_file": _file(espeak_wav("hello"))}, HTTP_X_CSRFTOKEN=browser.csrf_token
+    )
+    cache.clear()
 
-    assert response.status_code == status
-    assert response.json()["code"] == code
-    assert response.json()["detail"]
-    assert Attempt.objects.count() == 0
-
-
-def test_upload_needs_an_account_and_a_real_line(client, learner):
-    anonymous = client.post(reverse("practice:upload", args=[1]), {})
-    client.force_login(learner)
-    unknown = client.post(reverse("practice:upload", args=[999999]), {})
-
-    assert anonymous.status_code == 401
-    assert anonymous.json()["code"] == "not_authenticated"
-    assert unknown.status_code == 404
-    assert unknown.json()["code"] == "not_found"
+    assert first.status_code == 202
+    assert second.status_code == 429
+    assert second.json()["code"] == "throttled"
+    assert int(second["Retry-After"]) == second.json()["retry_after"] >= 1
+    assert Attempt.objects.count() == 1
 
 
-def test_direct_upload_offer_is_refused_without_s3(client, learner, line):
-    client.force_login(learner)
-
-    response = client.post(reverse("practice:upload-url", args=[line.id]))
+def test_direct_upload_offer_through_the_api_is_refused_without_s3(browser, line):
+    response = browser.post(
+        f"/api/tokens/{line.id}/upload-url", HTTP_X_CSRFTOKEN=browser.csrf_token
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "not_available"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/lines/{line}/attempts", "/lines/{line}/upload-url", "/attempts/{job}/confirm"],
+)
+def test_the_web_pages_have_no_upload_endpoints_of_their_own(client, learner, line, path):
+    client.force_login(learner)
+
+    response = client.post(path.format(line=line.id, job=uuid.uuid4()), {})
+
+    assert response.status_code in (404, 405)
+    assert not Attempt.objects.exists()
+
+
+def web_pages(line, attempt) -> list[tuple[str, str]]:
+    return [
+        ("get", reverse("practice:line", args=[line.id])),
+        ("get", reverse("practice:attempt", args=[attempt.job_id])),
+        ("get", reverse("practice:history")),
+        ("get", reverse("practice:bookmarks")),
+        ("get", reverse("practice:overview")),
+        ("get", reverse("practice:sessions")),
+        ("post", reverse("practice:bookmark-toggle", args=[line.id])),
+        ("get", reverse("account_profile")),
+    ]
+
+
+def test_no_web_page_accepts_a_bearer_token(client, learner, line):
+    # Bearer tokens are the app's: only /api/ takes them. A page answers as to a stranger.
+    attempt = saved_attempt(learner, line, status=AttemptStatus.QUEUED)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(learner)}"}
+
+    answers = {
+        path: getattr(client, method)(path, HTTP_ACCEPT="application/json", **bearer)
+        for method, path in web_pages(line, attempt)
+    }
+
+    for path, response in answers.items():
+        assert response.status_code in (302, 401), path
+        if response.status_code == 302:
+            assert "/accounts/login/" in response["Location"], path
+    assert not learner.bookmarks.exists()
 
 
 def test_result_page_shows_scores_words_chart_and_tips_without_javascript(

@@ -1,5 +1,7 @@
 // Following an attempt while it is scored, and showing its result.
 // The server sends the current state first, then every change, then closes.
+// The URLs come from the server: the upload's 202 answer (page_url, websocket_url) on
+// the practice page, the result slot's data attributes on the result page.
 import { wireWordPanels } from "./word_panels.js";
 
 const STAGE_LABELS = (() => {
@@ -11,7 +13,7 @@ export function stageLabel(stage) {
   return STAGE_LABELS[stage] || STAGE_LABELS.scoring || stage;
 }
 
-export function followAttempt(jobId, { onState, onFinal }) {
+export function followAttempt({ pageUrl, websocketUrl }, { onState, onFinal }) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let finished = false;
   let pollTimer = null;
@@ -27,15 +29,15 @@ export function followAttempt(jobId, { onState, onFinal }) {
   const poll = () => {
     if (pollTimer || finished) return;
     pollTimer = setInterval(async () => {
-      const response = await fetch(`/attempts/${jobId}/?fragment=1`, { credentials: "same-origin" });
+      const response = await fetch(`${pageUrl}?fragment=1`, { credentials: "same-origin" });
       if (!response.ok) return;
       const html = await response.text();
       const status = /data-status="(\w+)"/.exec(html)?.[1];
-      if (status === "completed" || status === "failed") finish({ status, job_id: jobId });
+      if (status === "completed" || status === "failed") finish({ status });
     }, 2000);
   };
 
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/attempts/${jobId}/`);
+  const socket = new WebSocket(`${scheme}://${location.host}${websocketUrl}`);
   socket.addEventListener("message", (event) => {
     const state = JSON.parse(event.data);
     onState(state);
@@ -46,8 +48,8 @@ export function followAttempt(jobId, { onState, onFinal }) {
   return socket;
 }
 
-export async function showResult(slot, jobId) {
-  const response = await fetch(`/attempts/${jobId}/?fragment=1`, { credentials: "same-origin" });
+export async function showResult(slot, pageUrl) {
+  const response = await fetch(`${pageUrl}?fragment=1`, { credentials: "same-origin" });
   slot.innerHTML = await response.text();
   wirePlayBoth(slot);
   wireWordPanels(slot);

@@ -1,5 +1,7 @@
 // The practice page: count-in, record (MediaRecorder, webm/opus), level meter,
 // redo and playback, upload, then live scoring progress and the result.
+// Uploads go to the API (/api/tokens/<id>/upload-audio, or upload-url + confirm with S3)
+// with the session cookie and the page's CSRF token; errors are {"detail", "code"}.
 import { followAttempt, showResult, stageLabel } from "./live.js";
 
 const root = document.getElementById("recorder");
@@ -118,18 +120,32 @@ function stopRecording() {
   if (recorder && recorder.state === "recording") recorder.stop();
 }
 
-function csrfToken() {
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] || "";
-}
+// The session authenticates; the token (rendered into the page) proves the request
+// comes from it. Without it the API answers 403.
+const csrfToken = root.dataset.csrfToken;
 
 async function postJson(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json" },
+    headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json" },
     body: JSON.stringify(body || {}),
   });
   return [response, await response.json().catch(() => ({}))];
+}
+
+// What to tell the learner when the API refuses an upload.
+function refusal(response, body) {
+  if (!response) return text.uploadFailed;
+  if (response.status === 429) {
+    const seconds = body.retry_after || parseInt(response.headers.get("Retry-After"), 10) || 60;
+    return text.throttled.replace("{seconds}", seconds);
+  }
+  // 401: the session ended; 403: the page's CSRF token is stale (signed in elsewhere).
+  if (response.status === 401 || response.status === 403) return text.signedOut;
+  // The API's own 413 names the limit; one from a proxy in front has no JSON body.
+  if (response.status === 413) return body.detail || text.tooLarge;
+  return body.detail || text.uploadFailed;
 }
 
 async function upload() {
@@ -142,16 +158,15 @@ async function upload() {
     form.append("Content-Type", take.type.split(";")[0] || "audio/webm");
     form.append("file", take, "take.webm");
     const s3 = await fetch(offer.url, { method: "POST", body: form });
-    if (!s3.ok) return [s3, { detail: text.uploadFailed }];
-    return postJson(`/attempts/${offer.job_id}/confirm`, { upload_token: offer.upload_token });
+    if (!s3.ok) return [null, {}]; // S3's XML error says nothing a learner can act on
+    return postJson(offer.confirm_url, { upload_token: offer.upload_token });
   }
   const form = new FormData();
   form.append("audio_file", take, "take.webm");
-  form.append("idempotency_key", takeKey);
   const response = await fetch(root.dataset.uploadUrl, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "X-CSRFToken": csrfToken(), "Idempotency-Key": takeKey },
+    headers: { "X-CSRFToken": csrfToken, "Idempotency-Key": takeKey },
     body: form,
   });
   return [response, await response.json().catch(() => ({}))];
@@ -161,15 +176,14 @@ async function submit() {
   if (!take || ui.submit.disabled) return;
   ui.submit.disabled = true; // one attempt per take, however often it is clicked
   setStatus(text.uploading);
-  let response, body;
+  let response = null, body = {};
   try {
     [response, body] = await upload();
   } catch (error) {
     response = null;
-    body = { detail: text.uploadFailed };
   }
   if (!response || !response.ok) {
-    setStatus(body.detail || text.uploadFailed);
+    setStatus(refusal(response, body));
     ui.submit.disabled = false;
     return;
   }
@@ -177,14 +191,15 @@ async function submit() {
   ui.progress.hidden = false;
   const bar = ui.progress.querySelector("progress");
   const label = ui.progress.querySelector(".progress-stage");
-  followAttempt(body.job_id, {
+  const urls = { pageUrl: body.page_url, websocketUrl: body.websocket_url };
+  followAttempt(urls, {
     onState(state) {
       bar.value = state.progress;
       label.textContent = stageLabel(state.stage);
     },
     async onFinal() {
       ui.progress.hidden = true;
-      await showResult(ui.slot, body.job_id);
+      await showResult(ui.slot, urls.pageUrl);
       setStatus("");
       setState("idle");
     },

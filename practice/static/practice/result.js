@@ -8,15 +8,15 @@ if (slot) {
   wirePlayBoth(slot);
   wireWordPanels(slot);
   if (!slot.dataset.final) {
-    const jobId = slot.dataset.jobId;
-    followAttempt(jobId, {
+    const urls = { pageUrl: slot.dataset.resultUrl, websocketUrl: slot.dataset.websocketUrl };
+    followAttempt(urls, {
       onState(state) {
         const bar = slot.querySelector("progress");
         const label = slot.querySelector(".progress-stage");
         if (bar) bar.value = state.progress;
         if (label) label.textContent = stageLabel(state.stage);
       },
-      onFinal() { showResult(slot, jobId); },
+      onFinal() { showResult(slot, urls.pageUrl); },
     });
   }
 }
