@@ -12,6 +12,7 @@ current time zone.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import (
@@ -232,14 +233,66 @@ def practice_sessions(*, user, script_id: int | None = None) -> QuerySet[Practic
 # --- overview -------------------------------------------------------------------------------
 
 
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60, 1)
+
+
 @dataclass(frozen=True)
 class PracticeTotals:
-    week_attempts: int
-    week_seconds: float
-    today_seconds: float
-    total_attempts: int
-    total_seconds: float
-    week_start: date
+    """Everything so far: attempts not failed; scores from completed ones."""
+
+    attempts: int
+    scored_attempts: int
+    seconds: float
+    lines_practised: int
+    days_practised: int
+    best_overall: float | None
+
+    @property
+    def minutes(self) -> float:
+        return _minutes(self.seconds)
+
+
+@dataclass(frozen=True)
+class PracticeWeek:
+    start: date  # this week's Monday
+    attempts: int
+    seconds: float
+
+    @property
+    def minutes(self) -> float:
+        return _minutes(self.seconds)
+
+
+@dataclass(frozen=True)
+class DailyGoal:
+    seconds: float  # recorded today
+    goal_minutes: int
+
+    @property
+    def minutes(self) -> float:
+        return _minutes(self.seconds)
+
+    @property
+    def percent(self) -> int:
+        # The profile form and the API keep the goal at 1 minute or more; a row changed
+        # behind their back must not divide by zero.
+        goal_seconds = max(1, self.goal_minutes * 60)
+        return min(100, round(100 * self.seconds / goal_seconds))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The learner's practice at a glance: the overview page and GET /api/mypage/overview
+    both show this object."""
+
+    totals: PracticeTotals
+    averages: dict[str, float | None]  # per dimension, over scored attempts
+    this_week: PracticeWeek
+    today: DailyGoal
+    streak: stats.Streak
+    weeks: list[stats.WeekAverages]  # oldest first
+    recent: list["RecentAttempt"]  # the latest attempts, any status
 
 
 def learner_totals(*, user) -> LearnerStats:
@@ -247,42 +300,41 @@ def learner_totals(*, user) -> LearnerStats:
     return LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
 
 
-@dataclass(frozen=True)
-class Overview:
-    record: LearnerStats
-    totals: PracticeTotals
-    streak: stats.Streak
-    weeks: list[stats.WeekAverages]
-
-
 def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WEEKS) -> Overview:
-    """Totals, this week and today, the streak and the weekly averages: two queries."""
+    """Totals, averages, this week, today against the daily goal, the streak and the
+    weekly averages, the latest attempts: three queries."""
     today = timezone.localdate(now or timezone.now())
     record = learner_totals(user=user)
-    first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    week_start = today - timedelta(days=today.weekday())
+    first_week = week_start - timedelta(weeks=weeks - 1)
     days = list(
         LearnerDay.objects.filter(user=user, day__gte=first_week).values_list(
             "day", "attempt_count", "seconds", "scored_count", "score_sums", "score_counts"
         )
     )
+    this_week = [row for row in days if row[0] >= week_start]
     return Overview(
-        record=record,
-        totals=_practice_totals(record, days, today),
+        totals=PracticeTotals(
+            attempts=record.attempt_count,
+            scored_attempts=record.scored_count,
+            seconds=record.seconds,
+            lines_practised=record.lines_practised,
+            days_practised=record.days_practised,
+            best_overall=record.best_overall,
+        ),
+        averages={name: record.score_averages.get(name) for name in DIMENSIONS},
+        this_week=PracticeWeek(
+            start=week_start,
+            attempts=sum(row[1] for row in this_week),
+            seconds=sum(row[2] for row in this_week),
+        ),
+        today=DailyGoal(
+            seconds=sum(row[2] for row in this_week if row[0] == today),
+            goal_minutes=user.daily_goal_minutes,
+        ),
         streak=streak_of(record, now=now),
         weeks=_weekly_averages(days, first_week, weeks),
-    )
-
-
-def _practice_totals(record: LearnerStats, days: list[tuple], today: date) -> PracticeTotals:
-    week_start = today - timedelta(days=today.weekday())
-    this_week = [row for row in days if row[0] >= week_start]
-    return PracticeTotals(
-        week_attempts=sum(row[1] for row in this_week),
-        week_seconds=sum(row[2] for row in this_week),
-        today_seconds=sum(row[2] for row in this_week if row[0] == today),
-        total_attempts=record.attempt_count,
-        total_seconds=record.seconds,
-        week_start=week_start,
+        recent=recent_attempts(user=user),
     )
 
 
@@ -337,10 +389,26 @@ def attempt_list(*, user, line_id: int | None = None, status: str = "") -> Query
     return attempts.defer("detailed_feedback").order_by("-created_at", "-id")
 
 
-def recent_attempts(*, user, limit: int = 5) -> list[dict]:
+@dataclass(frozen=True)
+class RecentAttempt:
+    job_id: UUID
+    line_id: int
+    text: str  # the line's
+    script_id: int
+    script_title: str
+    status: str
+    overall: float | None
+    created_at: datetime
+
+    @property
+    def status_label(self) -> str:
+        return str(AttemptStatus(self.status).label)
+
+
+def recent_attempts(*, user, limit: int = 5) -> list[RecentAttempt]:
     """The learner's latest attempts, any status, newest first: the columns the overview
     shows, with the line's text and its script's id and title."""
-    return list(
+    rows = (
         Attempt.objects.filter(user=user)
         .order_by("-created_at", "-id")
         .values(
@@ -354,6 +422,7 @@ def recent_attempts(*, user, limit: int = 5) -> list[dict]:
             script_title=F("line__script__title"),
         )[:limit]
     )
+    return [RecentAttempt(**row) for row in rows]
 
 
 def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:

@@ -34,10 +34,6 @@ def _page(request: HttpRequest, items) -> Page:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _minutes(seconds: float | None) -> float:
-    return round((seconds or 0) / 60, 1)
-
-
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
@@ -75,32 +71,23 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    overview = selectors.learner_overview(user=user)
-    totals, weeks = overview.totals, overview.weeks
-    chart = stats.score_chart(weeks, selectors.DIMENSIONS)
+    overview = selectors.learner_overview(user=request.user)
+    chart = stats.score_chart(overview.weeks, selectors.DIMENSIONS)
     for series in chart.series:
         series.label = DIMENSION_LABELS[series.name]
-    goal_seconds = user.daily_goal_minutes * 60
     return render(
         request,
         "practice/overview.html",
         {
             "section": "overview",
-            "totals": totals,
-            "week_minutes": _minutes(totals.week_seconds),
-            "total_minutes": _minutes(totals.total_seconds),
-            "today_minutes": _minutes(totals.today_seconds),
-            "goal_minutes": user.daily_goal_minutes,
-            "goal_percent": min(100, round(100 * totals.today_seconds / goal_seconds)),
-            "streak": overview.streak,
+            "overview": overview,
             "chart": chart,
-            "weeks": weeks,
             "week_rows": [
-                (w.week, w.count, [w.scores[name] for name in selectors.DIMENSIONS]) for w in weeks
+                (w.week, w.count, [w.scores[name] for name in selectors.DIMENSIONS])
+                for w in overview.weeks
             ],
             "dimensions": [(name, DIMENSION_LABELS[name]) for name in selectors.DIMENSIONS],
-            "weak": selectors.weak_spots(user=user),
+            "weak": selectors.weak_spots(user=request.user),
         },
     )
 

@@ -39,10 +39,6 @@ def _filters(serializer_class, request: Request) -> dict:
     return filters.validated_data
 
 
-def _minutes(seconds: float | None) -> float:
-    return round((seconds or 0) / 60, 1)
-
-
 class BookmarkListApi(generics.ListAPIView):
     """The learner's bookmarked lines, newest first."""
 
@@ -165,35 +161,7 @@ class OverviewApi(APIView):
         responses={200: OverviewSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        user = request.user
-        overview = selectors.learner_overview(user=user)
-        record, totals = overview.record, overview.totals
-        goal_seconds = max(1, user.daily_goal_minutes * 60)
-        body = {
-            "totals": {
-                "attempts": record.attempt_count,
-                "scored_attempts": record.scored_count,
-                "minutes": _minutes(record.seconds),
-                "lines_practised": record.lines_practised,
-                "days_practised": record.days_practised,
-                "best_overall_score": record.best_overall,
-            },
-            "averages": record.score_averages,
-            "this_week": {
-                "start": totals.week_start,
-                "attempts": totals.week_attempts,
-                "minutes": _minutes(totals.week_seconds),
-            },
-            "today": {
-                "minutes": _minutes(totals.today_seconds),
-                "goal_minutes": user.daily_goal_minutes,
-                "goal_percent": min(100, round(100 * totals.today_seconds / goal_seconds)),
-            },
-            "streak": overview.streak,
-            "weekly": overview.weeks,
-            "recent_activity": selectors.recent_attempts(user=user),
-        }
-        return Response(OverviewSerializer(body).data)
+        return Response(OverviewSerializer(selectors.learner_overview(user=request.user)).data)
 
 
 class PracticeSessionListApi(generics.ListAPIView):

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from practice.forms import LINE_ORDERS
 from practice.models import SCORE_FIELDS, AttemptStatus
+from practice.selectors import Overview, RecentAttempt
 from scripts.api.serializers import (
     ScriptSummarySerializer,
     TokenDetailSerializer,
@@ -125,7 +126,7 @@ class WeekSerializer(serializers.Serializer):
 
 
 class ActivitySerializer(serializers.Serializer):
-    """One of practice.selectors.recent_attempts' rows."""
+    """A practice.selectors.RecentAttempt."""
 
     job_id = serializers.UUIDField()
     token_id = serializers.IntegerField(source="line_id")
@@ -140,20 +141,22 @@ class ActivitySerializer(serializers.Serializer):
         return activity_body(instance)
 
 
-def activity_body(row: dict) -> dict:
+def activity_body(row: RecentAttempt) -> dict:
     return {
-        "job_id": str(row["job_id"]),
-        "token_id": row["line_id"],
-        "text": row["text"],
-        "script_id": row["script_id"],
-        "script_title": row["script_title"],
-        "status": row["status"],
-        "overall_score": row["overall"],
-        "created_at": iso_datetime(row["created_at"]),
+        "job_id": str(row.job_id),
+        "token_id": row.line_id,
+        "text": row.text,
+        "script_id": row.script_id,
+        "script_title": row.script_title,
+        "status": row.status,
+        "overall_score": row.overall,
+        "created_at": iso_datetime(row.created_at),
     }
 
 
 class OverviewSerializer(serializers.Serializer):
+    """A practice.selectors.Overview, which the overview page shows too."""
+
     totals = TotalsSerializer()
     averages = ScoresSerializer(help_text=_("Average of each dimension over scored attempts."))
     this_week = PeriodSerializer()
@@ -162,15 +165,34 @@ class OverviewSerializer(serializers.Serializer):
     weekly = WeekSerializer(many=True, help_text=_("The last 8 weeks, oldest first."))
     recent_activity = ActivitySerializer(many=True, help_text=_("The latest 5 attempts."))
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Overview) -> dict:
         # Written out: see scripts.api.serializers (the declared fields are the schema).
-        streak = instance["streak"]
-        this_week = instance["this_week"]
+        totals, this_week, today, streak = (
+            instance.totals,
+            instance.this_week,
+            instance.today,
+            instance.streak,
+        )
         return {
-            "totals": dict(instance["totals"]),
-            "averages": scores_body(instance["averages"]),
-            "this_week": {**this_week, "start": this_week["start"].isoformat()},
-            "today": dict(instance["today"]),
+            "totals": {
+                "attempts": totals.attempts,
+                "scored_attempts": totals.scored_attempts,
+                "minutes": totals.minutes,
+                "lines_practised": totals.lines_practised,
+                "days_practised": totals.days_practised,
+                "best_overall_score": totals.best_overall,
+            },
+            "averages": scores_body(instance.averages),
+            "this_week": {
+                "start": this_week.start.isoformat(),
+                "attempts": this_week.attempts,
+                "minutes": this_week.minutes,
+            },
+            "today": {
+                "minutes": today.minutes,
+                "goal_minutes": today.goal_minutes,
+                "goal_percent": today.percent,
+            },
             "streak": {
                 "current": streak.current,
                 "longest": streak.longest,
@@ -182,9 +204,9 @@ class OverviewSerializer(serializers.Serializer):
                     "scored_attempts": week.count,
                     "averages": scores_body(week.scores),
                 }
-                for week in instance["weekly"]
+                for week in instance.weeks
             ],
-            "recent_activity": [activity_body(row) for row in instance["recent_activity"]],
+            "recent_activity": [activity_body(row) for row in instance.recent],
         }
 
 

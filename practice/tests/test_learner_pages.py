@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from practice import selectors
 from practice.models import Bookmark
 from practice.tests.factories import (
     AttemptFactory,
@@ -355,6 +356,67 @@ def test_overview_for_a_new_learner_explains_the_empty_chart(learner_client):
 
     assert "Your scores will appear here once your first recordings are scored." in text
     assert "0 days" in text
+
+
+def page_numbers(html: str) -> dict:
+    def stat(name: str) -> str:
+        return re.search(rf'data-stat="{name}">\s*([^<]*?)\s*<', html).group(1)
+
+    return {
+        "week_attempts": int(stat("week-attempts")),
+        "week_minutes": float(stat("week-minutes")),
+        "total_minutes": float(re.search(r"([\d.]+) in total", stat("total-minutes")).group(1)),
+        "streak": int(stat("streak").split()[0]),
+        "today_minutes": float(stat("today").split(" / ")[0]),
+        "goal_minutes": int(stat("today").split(" / ")[1].split()[0]),
+        "goal_percent": int(re.search(r'aria-valuenow="(\d+)"', html).group(1)),
+        "latest": re.findall(r'<li data-job-id="([^"]+)"', html),
+    }
+
+
+def api_numbers(body: dict) -> dict:
+    return {
+        "week_attempts": body["this_week"]["attempts"],
+        "week_minutes": body["this_week"]["minutes"],
+        "total_minutes": body["totals"]["minutes"],
+        "streak": body["streak"]["current"],
+        "today_minutes": body["today"]["minutes"],
+        "goal_minutes": body["today"]["goal_minutes"],
+        "goal_percent": body["today"]["goal_percent"],
+        "latest": [row["job_id"] for row in body["recent_activity"]],
+    }
+
+
+@pytest.mark.parametrize("goal_minutes", [1, 0])
+@pytest.mark.parametrize("attempts", [0, 3])
+def test_overview_page_and_api_show_the_same_overview(
+    learner_client, learner, monkeypatch, attempts, goal_minutes
+):
+    # A goal of 0 cannot be saved through the profile form or the API; a row changed
+    # behind their back must not break either surface (no division by zero).
+    type(learner).objects.filter(pk=learner.pk).update(daily_goal_minutes=goal_minutes)
+    for n in range(attempts):
+        AttemptFactory(user=learner, duration=20.0 * (n + 1), created_at=ago(seconds=n))
+    built = []
+
+    def learner_overview(**kwargs):
+        built.append(real(**kwargs))
+        return built[-1]
+
+    real = selectors.learner_overview
+    monkeypatch.setattr(selectors, "learner_overview", learner_overview)
+
+    page = learner_client.get(reverse("practice:overview"))
+    api = learner_client.get("/api/mypage/overview")
+
+    assert page.status_code == api.status_code == 200
+    assert page_numbers(page.content.decode()) == api_numbers(api.json())
+    assert len(built) == 2 and built[0] == built[1]  # one selector, the same object twice
+    assert len(api.json()["recent_activity"]) == attempts
+    if attempts:
+        assert api.json()["this_week"]["minutes"] == 2.0  # 20 + 40 + 60 seconds
+    expected_percent = 100 if attempts else 0
+    assert api.json()["today"]["goal_percent"] == expected_percent
 
 
 def test_overview_query_count_does_not_grow_with_attempts(learner_client, learner):

@@ -97,20 +97,32 @@ def test_practice_totals_counts_this_week_from_monday_midnight_local_time(learne
     AttemptFactory(user=learner, duration=50.0, failed=True, created_at=seoul(11, 9))
     AttemptFactory(user=UserFactory(), duration=30.0, created_at=seoul(11, 9))
 
-    totals = selectors.learner_overview(user=learner, now=NOW).totals
+    overview = selectors.learner_overview(user=learner, now=NOW)
 
-    assert totals.week_start == date(2025, 3, 10)
-    assert totals.week_attempts == 2
-    assert totals.week_seconds == 10.0
-    assert totals.today_seconds == 6.0
-    assert totals.total_attempts == 3
-    assert totals.total_seconds == 19.0
+    assert overview.this_week.start == date(2025, 3, 10)
+    assert overview.this_week.attempts == 2
+    assert overview.this_week.seconds == 10.0
+    assert overview.today.seconds == 6.0
+    assert overview.totals.attempts == 3
+    assert overview.totals.seconds == 19.0
 
 
 def test_practice_totals_are_zero_for_a_new_learner(learner):
-    totals = selectors.learner_overview(user=learner, now=NOW).totals
+    overview = selectors.learner_overview(user=learner, now=NOW)
 
-    assert (totals.week_attempts, totals.week_seconds, totals.total_seconds) == (0, 0.0, 0.0)
+    assert (overview.this_week.attempts, overview.this_week.seconds) == (0, 0.0)
+    assert (overview.totals.attempts, overview.totals.seconds) == (0, 0.0)
+    assert (overview.today.minutes, overview.today.percent) == (0.0, 0)
+    assert overview.recent == []
+
+
+@pytest.mark.parametrize(
+    ("goal_minutes", "seconds", "percent"), [(10, 150.0, 25), (10, 1200.0, 100), (0, 30.0, 100)]
+)
+def test_daily_goal_percent_is_capped_and_never_divides_by_zero(goal_minutes, seconds, percent):
+    # A goal of 0 cannot be saved through the forms, but a row changed behind their back
+    # must still show a page and an API answer.
+    assert selectors.DailyGoal(seconds=seconds, goal_minutes=goal_minutes).percent == percent
 
 
 def test_practice_streak_counts_consecutive_days_across_midnight_in_local_time(learner):
