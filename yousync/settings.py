@@ -342,9 +342,7 @@ API_THROTTLE_RATES = {
     "webhook": _throttle_rate("API_THROTTLE_WEBHOOK", "1200/min"),  # analysis server, per IP
 }
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "yousync.api.throttles.AnonRateThrottle",
-    "yousync.api.throttles.UserRateThrottle",
-    "yousync.api.throttles.UserIpRateThrottle",
+    "yousync.api.throttles.GeneralRateThrottle",
     "yousync.api.throttles.ScopedRateThrottle",
 ]
 # Client addresses: REMOTE_ADDR unless proxies are trusted (as for the login limits);
