@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     BooleanField,
@@ -50,6 +51,7 @@ DIMENSIONS = ("overall", "pronunciation", "intonation", "timing", "emotion")
 TREND_POINTS = 20  # scores drawn per line in the history sparkline
 CHART_WEEKS = 8
 WEAKNESS_ATTEMPTS = 200  # recent scored attempts mined for weak words and sounds
+WEAK_SPOTS_SECONDS = 24 * 3600  # how long a mined result is kept (its version moves anyway)
 
 
 def attempt_for_owner(*, user, job_id) -> Attempt | None:
@@ -358,7 +360,21 @@ def recent_attempts(*, user, limit: int = 5) -> list[dict]:
 
 def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
     """The words and sounds most often weak in the learner's last `attempts` scored
-    attempts. Reads only the `words` and `phones` parts of the feedback, not the curves."""
+    attempts. Mining that much feedback is the overview page's dearest part, so the
+    result is kept in the cache under the learner's statistics version
+    (LearnerStats.updated_at, moved by every refresh of their statistics, i.e. by every
+    change to their attempts): nothing has to drop it."""
+    changed = LearnerStats.objects.filter(user=user).values_list("updated_at", flat=True).first()
+    if changed is None:  # no attempt yet
+        return stats.weak_spots([])
+    key = f"practice:weak-spots:{user.pk}:{attempts}:{changed.timestamp()}"
+    return cache.get_or_set(
+        key, lambda: _mine_weak_spots(user, attempts), timeout=WEAK_SPOTS_SECONDS
+    )
+
+
+def _mine_weak_spots(user, attempts: int) -> stats.WeakSpots:
+    """Reads only the `words` and `phones` parts of the feedback, not the curves."""
     rows = (
         _completed(user=user)
         .filter(detailed_feedback__isnull=False)
