@@ -1,9 +1,18 @@
 """Reads for the catalogue. Learners only ever see published scripts and lines whose
 reference audio was checked; each query here has a fixed count, whatever the size."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from scripts.models import AudioStatus, Line, Script
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class VisibleLines(TypedDict):
+    visible_lines: list[Line]
 
 
 def visible_lines() -> QuerySet[Line]:
@@ -50,7 +59,9 @@ def script_list(
     ).order_by("-created_at", "-id")
 
 
-def script_detail(*, pk: int, include_unpublished: bool = False) -> Script:
+def script_detail(
+    *, pk: int, include_unpublished: bool = False
+) -> "WithAnnotations[Script, VisibleLines]":
     """The script with its visible lines (and their actors) prefetched; raises DoesNotExist."""
     scripts = (
         Script.objects.all() if include_unpublished else Script.objects.filter(is_published=True)
