@@ -19,7 +19,7 @@ if settings.API_RESPONSE_CACHE:
     # Kept API answers, replayed before Django (yousync/asgi_cache.py).
     from yousync.asgi_cache import ApiResponseCache
 
-    django_asgi_app = ApiResponseCache(django_asgi_app)
+    django_asgi_app = ApiResponseCache(django_asgi_app)  # type: ignore[assignment]  # goes in issue 13
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -31,7 +31,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # The routes are django.urls.path entries, as Channels documents.
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
         ),
     }
 )

@@ -9,6 +9,7 @@ switch each part to PostgreSQL, Redis and an S3 API. See README.md for the full 
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from corsheaders.defaults import default_headers as _cors_default_headers
@@ -223,7 +224,7 @@ AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     from botocore.config import Config as _BotoConfig
 
-    _default_storage = {
+    _default_storage: dict[str, Any] = {
         "BACKEND": "yousync.storage.MediaStorage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
