@@ -12,8 +12,11 @@ current time zone.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypedDict, cast
+from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import (
     Avg,
@@ -31,9 +34,11 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from accounts.models import User
 from practice import stats
 from practice.models import (
     COUNTED_STATUSES,
@@ -54,7 +59,7 @@ WEAKNESS_ATTEMPTS = 200  # recent scored attempts mined for weak words and sound
 WEAK_SPOTS_SECONDS = 24 * 3600  # how long a mined result is kept (its version moves anyway)
 
 
-def attempt_for_owner(*, user, job_id) -> Attempt | None:
+def attempt_for_owner(*, user: User, job_id: UUID | str) -> Attempt | None:
     """The attempt if it exists and belongs to `user`; None otherwise (no difference shown)."""
     return (
         Attempt.objects.select_related("line", "line__script", "line__actor")
@@ -63,13 +68,13 @@ def attempt_for_owner(*, user, job_id) -> Attempt | None:
     )
 
 
-def _completed(*, user) -> QuerySet[Attempt]:
+def _completed(*, user: User) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user, status=AttemptStatus.COMPLETED)
 
 
 # --- history: the lines a learner has dubbed ---------------------------------------------
 
-LINE_ORDERS = {
+LINE_ORDERS: dict[str, tuple[str | OrderBy, str]] = {
     "recent": ("-learner_stats__last_attempt_at", "-pk"),
     "best": (F("learner_stats__best_overall").desc(nulls_last=True), "-pk"),
     "weakest": (F("learner_stats__best_overall").asc(nulls_last=True), "-pk"),
@@ -87,7 +92,7 @@ DUBBED_LINE_FIELDS = (
 
 
 def dubbed_lines(
-    *, user, kind: str = "", script_id: int | None = None, order: str = "recent"
+    *, user: User, kind: str = "", script_id: int | None = None, order: str = "recent"
 ) -> QuerySet[Line]:
     """Each line the learner tried (from their line records, kept current by
     practice.learner_stats) with `attempt_count`, `best_overall`, `last_overall`,
@@ -117,7 +122,9 @@ def dubbed_lines(
     )
 
 
-def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS) -> dict:
+def overall_trends(
+    *, user: User, line_ids: Iterable[int], points: int = TREND_POINTS
+) -> dict[int, list[float | None]]:
     """{line_id: [overall, ...]} oldest first, the last `points` completed attempts of each
     line (one query, a window function keeps it bounded per line)."""
     rows = (
@@ -132,7 +139,7 @@ def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS)
         .order_by("line_id", "created_at", "id")
         .values_list("line_id", "overall")
     )
-    trends: dict[int, list[float]] = {}
+    trends: dict[int, list[float | None]] = {}
     for line_id, overall in rows:
         trends.setdefault(line_id, []).append(overall)
     return trends
@@ -141,13 +148,15 @@ def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS)
 # --- bookmarks ------------------------------------------------------------------------------
 
 
-def _line_record(user, field: str, line_ref: str = "pk") -> Subquery:
+def _line_record(user: User, field: str, line_ref: str = "pk") -> Subquery:
     return Subquery(
         LearnerLineStats.objects.filter(user=user, line=OuterRef(line_ref)).values(field)[:1]
     )
 
 
-def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> QuerySet[Bookmark]:
+def bookmark_list(
+    *, user: User, kind: str = "", script_id: int | None = None
+) -> QuerySet[Bookmark]:
     """The learner's bookmarks, newest first, each line with `best_overall` and
     `attempt_count` of this learner."""
     bookmarks = Bookmark.objects.filter(user=user)
@@ -165,7 +174,7 @@ def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> Quer
     )
 
 
-def bookmarkable_line(*, user, line_id: int) -> Line | None:
+def bookmarkable_line(*, user: User, line_id: int) -> Line | None:
     """A line the learner may bookmark (visible, published) or un-bookmark (any they saved)."""
     from scripts.selectors import visible_lines
 
@@ -176,7 +185,7 @@ def bookmarkable_line(*, user, line_id: int) -> Line | None:
     )
 
 
-def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
+def lines_with_learner_state(*, user: User | AnonymousUser, lines: list[Line]) -> list[Line]:
     """Set `best_score` (rounded best overall, or None) and `bookmarked` on each line: one
     query for the whole list; anonymous visitors get None/False without any query."""
     for line in lines:
@@ -188,9 +197,9 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
         Line.objects.filter(pk__in=by_id)
         .annotate(
             best=_line_record(user, "best_overall"),
-            bookmarked=Exists(Bookmark.objects.filter(user=user, line=OuterRef("pk"))),
+            saved=Exists(Bookmark.objects.filter(user=user, line=OuterRef("pk"))),
         )
-        .values_list("pk", "best", "bookmarked")
+        .values_list("pk", "best", "saved")
     )
     for pk, best, bookmarked in rows:
         by_id[pk].best_score = None if best is None else round(best)
@@ -201,7 +210,7 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
 # --- practice sessions ----------------------------------------------------------------------
 
 
-def practice_sessions(*, user, script_id: int | None = None) -> QuerySet[PracticeSession]:
+def practice_sessions(*, user: User, script_id: int | None = None) -> QuerySet[PracticeSession]:
     """The learner's sittings, newest first, with a summary each: `attempt_count`,
     `lines_practised`, `average_overall`, `best_overall`, `speaking_seconds`, `span` and
     `in_progress` (active within SESSION_IDLE_MINUTES)."""
@@ -244,9 +253,14 @@ class PracticeTotals:
     week_start: date
 
 
-def learner_totals(*, user) -> LearnerStats:
+def learner_totals(*, user: User) -> LearnerStats:
     """The learner's totals row (an empty one, unsaved, before their first attempt)."""
     return LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
+
+
+# A LearnerDay as learner_overview reads it: day, attempt_count, seconds, scored_count,
+# score_sums and score_counts ({dimension: sum or count}).
+_DayRow = tuple[date, int, float, int, dict[str, float], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -257,7 +271,9 @@ class Overview:
     weeks: list[stats.WeekAverages]
 
 
-def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WEEKS) -> Overview:
+def learner_overview(
+    *, user: User, now: datetime | None = None, weeks: int = CHART_WEEKS
+) -> Overview:
     """Totals, this week and today, the streak and the weekly averages: two queries."""
     today = timezone.localdate(now or timezone.now())
     record = learner_totals(user=user)
@@ -275,7 +291,7 @@ def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WE
     )
 
 
-def _practice_totals(record: LearnerStats, days: list[tuple], today: date) -> PracticeTotals:
+def _practice_totals(record: LearnerStats, days: list[_DayRow], today: date) -> PracticeTotals:
     week_start = today - timedelta(days=today.weekday())
     this_week = [row for row in days if row[0] >= week_start]
     return PracticeTotals(
@@ -288,7 +304,7 @@ def _practice_totals(record: LearnerStats, days: list[tuple], today: date) -> Pr
     )
 
 
-def _weekly_averages(days: list[tuple], first_week: date, weeks: int) -> list[stats.WeekAverages]:
+def _weekly_averages(days: list[_DayRow], first_week: date, weeks: int) -> list[stats.WeekAverages]:
     counts: dict[date, int] = {}
     sums: dict[date, dict[str, float]] = {}
     score_counts: dict[date, dict[str, int]] = {}  # a dimension can have fewer scores
@@ -329,7 +345,7 @@ def streak_of(record: LearnerStats, *, now: datetime | None = None) -> stats.Str
     )
 
 
-def attempt_list(*, user, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
+def attempt_list(*, user: User, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
     """The learner's attempts, newest first, without their detailed feedback."""
     attempts = Attempt.objects.filter(user=user)
     if line_id is not None:
@@ -339,10 +355,21 @@ def attempt_list(*, user, line_id: int | None = None, status: str = "") -> Query
     return attempts.defer("detailed_feedback").order_by("-created_at", "-id")
 
 
-def recent_attempts(*, user, limit: int = 5) -> list[dict]:
+class RecentAttempt(TypedDict):
+    job_id: UUID
+    line_id: int
+    status: str
+    overall: float | None
+    created_at: datetime
+    text: str
+    script_id: int
+    script_title: str
+
+
+def recent_attempts(*, user: User, limit: int = 5) -> list[RecentAttempt]:
     """The learner's latest attempts, any status, newest first: the columns the overview
     shows, with the line's text and its script's id and title."""
-    return list(
+    rows = (
         Attempt.objects.filter(user=user)
         .order_by("-created_at", "-id")
         .values(
@@ -356,9 +383,10 @@ def recent_attempts(*, user, limit: int = 5) -> list[dict]:
             script_title=F("line__script__title"),
         )[:limit]
     )
+    return [cast(RecentAttempt, row) for row in rows]
 
 
-def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
+def weak_spots(*, user: User, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
     """The words and sounds most often weak in the learner's last `attempts` scored
     attempts. Mining that much feedback is the overview page's dearest part, so the
     result is kept in the cache under the learner's statistics version
@@ -368,12 +396,14 @@ def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
     if changed is None:  # no attempt yet
         return stats.weak_spots([])
     key = f"practice:weak-spots:{user.pk}:{attempts}:{changed.timestamp()}"
-    return cache.get_or_set(
-        key, lambda: _mine_weak_spots(user, attempts), timeout=WEAK_SPOTS_SECONDS
-    )
+    found = cache.get(key)
+    if not isinstance(found, stats.WeakSpots):
+        found = _mine_weak_spots(user, attempts)
+        cache.set(key, found, timeout=WEAK_SPOTS_SECONDS)
+    return found
 
 
-def _mine_weak_spots(user, attempts: int) -> stats.WeakSpots:
+def _mine_weak_spots(user: User, attempts: int) -> stats.WeakSpots:
     """Reads only the `words` and `phones` parts of the feedback, not the curves."""
     rows = (
         _completed(user=user)

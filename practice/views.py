@@ -4,13 +4,13 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import api_login_required
+from accounts.access import AuthenticatedHttpRequest, api_login_required
 from practice import direct_upload
 from practice.models import Attempt, Bookmark
 from practice.progress import attempt_state
@@ -74,7 +74,7 @@ def _reference_words(line: Line) -> list[dict]:
 
 @login_required
 @require_GET
-def practice_line(request: HttpRequest, line_id: int) -> HttpResponse:
+def practice_line(request: AuthenticatedHttpRequest, line_id: int) -> HttpResponse:
     line = _visible_line(line_id)
     recent = Attempt.objects.filter(user=request.user, line=line).order_by("-created_at")[:5]
     context = {
@@ -102,7 +102,7 @@ def practice_line(request: HttpRequest, line_id: int) -> HttpResponse:
 
 @api_login_required
 @require_POST
-def upload_recording(request: HttpRequest, line_id: int) -> JsonResponse:
+def upload_recording(request: AuthenticatedHttpRequest, line_id: int) -> JsonResponse:
     """Multipart `audio_file` -> 202 {job_id, status, ...}; scoring runs in a worker."""
     try:
         line = line_detail(pk=line_id)
@@ -123,7 +123,7 @@ def upload_recording(request: HttpRequest, line_id: int) -> JsonResponse:
 
 @api_login_required
 @require_POST
-def direct_upload_offer(request: HttpRequest, line_id: int) -> JsonResponse:
+def direct_upload_offer(request: AuthenticatedHttpRequest, line_id: int) -> JsonResponse:
     """A presigned POST straight to S3 (bounded in size and type by its policy)."""
     try:
         line = line_detail(pk=line_id)
@@ -138,7 +138,7 @@ def direct_upload_offer(request: HttpRequest, line_id: int) -> JsonResponse:
 
 @api_login_required
 @require_POST
-def direct_upload_confirm(request: HttpRequest, job_id) -> JsonResponse:
+def direct_upload_confirm(request: AuthenticatedHttpRequest, job_id) -> JsonResponse:
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -159,7 +159,7 @@ def direct_upload_confirm(request: HttpRequest, job_id) -> JsonResponse:
 
 @login_required
 @require_GET
-def attempt_result(request: HttpRequest, job_id) -> HttpResponse:
+def attempt_result(request: AuthenticatedHttpRequest, job_id) -> HttpResponse:
     """The result, server-rendered (works without JavaScript). `?fragment=1` returns just
     the result block, which the practice page inserts when scoring ends."""
     attempt = attempt_for_owner(user=request.user, job_id=job_id)

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import AuthenticatedRequest
 from practice import selectors, services
 from practice.api.mypage_serializers import (
     AttemptFilterSerializer,
@@ -46,6 +47,7 @@ def _minutes(seconds: float | None) -> float:
 class BookmarkListApi(generics.ListAPIView):
     """The learner's bookmarked lines, newest first."""
 
+    request: AuthenticatedRequest
     serializer_class = BookmarkSerializer
     queryset = Bookmark.objects.none()  # for the schema; get_queryset uses the selector
 
@@ -75,7 +77,7 @@ class BookmarkListApi(generics.ListAPIView):
             404: OpenApiResponse(ErrorSerializer, description="No published line with this id"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         body = BookmarkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         line = selectors.bookmarkable_line(
@@ -101,10 +103,11 @@ class BookmarkListApi(generics.ListAPIView):
             404: OpenApiResponse(ErrorSerializer, description="This line is not bookmarked"),
         },
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         # Older clients send the id in a JSON body; the query string is the documented way.
         data = request.query_params if "token_id" in request.query_params else request.data
-        body = BookmarkRequestSerializer(data={"token_id": data.get("token_id")})
+        token_id = data.get("token_id") if isinstance(data, dict) else None  # not a JSON list
+        body = BookmarkRequestSerializer(data={"token_id": token_id})
         body.is_valid(raise_exception=True)
         return _bookmark_remove(request, body.validated_data["token_id"])
 
@@ -119,11 +122,11 @@ class BookmarkDetailApi(APIView):
             404: OpenApiResponse(ErrorSerializer, description="This line is not bookmarked"),
         },
     )
-    def delete(self, request: Request, token_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, token_id: int) -> Response:
         return _bookmark_remove(request, token_id)
 
 
-def _bookmark_remove(request: Request, token_id: int) -> Response:
+def _bookmark_remove(request: AuthenticatedRequest, token_id: int) -> Response:
     line = Line.objects.filter(pk=token_id).first()
     if line is None or not services.bookmark_remove(user=request.user, line=line):
         raise NotFound(_("This line is not bookmarked."), "not_found")
@@ -133,6 +136,7 @@ def _bookmark_remove(request: Request, token_id: int) -> Response:
 class DubbedTokenListApi(generics.ListAPIView):
     """Lines the learner has dubbed, with their best and last scores."""
 
+    request: AuthenticatedRequest
     serializer_class = DubbedTokenSerializer
     queryset = Line.objects.none()
 
@@ -164,7 +168,7 @@ class OverviewApi(APIView):
         ),
         responses={200: OverviewSerializer, 401: UNAUTHENTICATED},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         overview = selectors.learner_overview(user=user)
         record, totals = overview.record, overview.totals
@@ -199,6 +203,7 @@ class OverviewApi(APIView):
 class PracticeSessionListApi(generics.ListAPIView):
     """My sittings, newest first, each with a summary."""
 
+    request: AuthenticatedRequest
     serializer_class = PracticeSessionSerializer
     queryset = PracticeSession.objects.none()
 
@@ -218,6 +223,7 @@ class PracticeSessionListApi(generics.ListAPIView):
 class AttemptListApi(generics.ListAPIView):
     """My attempts, newest first (GET analysis-result/{job_id} has the full feedback)."""
 
+    request: AuthenticatedRequest
     serializer_class = AttemptSummarySerializer
     queryset = Attempt.objects.none()
 

@@ -19,6 +19,8 @@ request.
 
 import math
 import time
+from collections.abc import Callable
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -83,9 +85,10 @@ class WindowRateThrottle(BaseThrottle):
     """Counts a request against each (scope, client) limit that applies to it, all in one
     round trip; refuses it when any of them is over its rate."""
 
-    timer = time.time
+    # The clock, read through the class (tests put a frozen one here).
+    timer: ClassVar[Callable[[], float]] = time.time
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.retry_after: float | None = None
 
     def limits(self, request, view) -> list[tuple[str, str]]:
@@ -93,15 +96,15 @@ class WindowRateThrottle(BaseThrottle):
         raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
-        rates = settings.API_THROTTLE_RATES
-        limits = [
-            (scope, who, rates[scope])
-            for scope, who in self.limits(request, view)
-            if rates.get(scope) is not None
-        ]
+        rates: dict[str, tuple[int, int] | None] = settings.API_THROTTLE_RATES
+        limits = []
+        for scope, who in self.limits(request, view):
+            rate = rates.get(scope)
+            if rate is not None:
+                limits.append((scope, who, rate))
         if not limits:
             return True
-        now = self.timer()
+        now = type(self).timer()
         # Rates share windows when their durations match (all of the defaults are /min).
         by_duration: dict[int, list] = {}
         for limit in limits:
