@@ -1,7 +1,10 @@
+from typing import Any, cast
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import NativeLanguage, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -16,11 +19,11 @@ class ProfileForm(forms.ModelForm):
         }
         widgets = {"daily_goal_minutes": forms.NumberInput(attrs={"min": 1, "max": 240})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ui_language"].choices = [("", _("Browser's language"))] + [
-            choice for choice in self.fields["ui_language"].choices if choice[0]
-        ]
-        self.fields["native_language"].choices = [("", _("Not set"))] + [
-            choice for choice in self.fields["native_language"].choices if choice[0]
-        ]
+        # The models' choices, with the empty one named. (Model fields with choices
+        # become choice fields.)
+        ui_language = cast(forms.ChoiceField, self.fields["ui_language"])
+        ui_language.choices = [("", _("Browser's language")), *settings.LANGUAGES]
+        native_language = cast(forms.ChoiceField, self.fields["native_language"])
+        native_language.choices = [("", _("Not set")), *NativeLanguage.choices]

@@ -9,13 +9,16 @@ keys) triggers at most one refetch a minute.
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 KEY_SET_CACHE_KEY = "accounts:google:jwks"
@@ -29,7 +32,7 @@ _MAX_AGE = re.compile(r"max-age=(\d+)")
 class GoogleTokenError(Exception):
     """The ID token was refused; `code` is machine-readable, the message is for people."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: "StrOrPromise") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -38,7 +41,7 @@ class GoogleTokenError(Exception):
 class GoogleUnavailable(Exception):
     """Google's key set could not be fetched, or Google sign-in is not configured."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: "StrOrPromise") -> None:
         super().__init__(message)
         self.code = code
         self.message = message

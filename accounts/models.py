@@ -1,3 +1,5 @@
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra):
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -17,12 +19,12 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         if not (extra["is_staff"] and extra["is_superuser"]):
@@ -70,7 +72,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

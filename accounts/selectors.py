@@ -19,13 +19,16 @@ def user_get_by_email(*, email: str) -> User | None:
         .first()
     )
     if address is not None:
-        return address.user
+        owner: User = address.user  # allauth has no type information
+        return owner
     return User.objects.filter(email__iexact=email).first()
 
 
 def user_has_verified_email(*, user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return verified
 
 
 def user_has_google(*, user: User) -> bool:
-    return SocialAccount.objects.filter(user=user, provider=GOOGLE).exists()
+    linked: bool = SocialAccount.objects.filter(user=user, provider=GOOGLE).exists()
+    return linked

@@ -1,6 +1,6 @@
 """Writes for accounts: profile changes, Google sign-in for the app, JWT pairs."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
@@ -13,13 +13,16 @@ from accounts import selectors
 from accounts.google import GoogleIdentity
 from accounts.models import User
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PROFILE_FIELDS = ("display_name", "native_language", "ui_language", "daily_goal_minutes")
 
 
 class AccountRefused(Exception):
     """The sign-in is well-formed but not allowed; `code` is machine-readable."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: "StrOrPromise") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -50,10 +53,11 @@ def user_sign_in_with_google(*, identity: GoogleIdentity) -> User:
     """
     account = selectors.google_account_get(sub=identity.sub)
     if account is not None:
-        _ensure_active(account.user)
+        linked: User = account.user  # allauth has no type information
+        _ensure_active(linked)
         account.extra_data = identity.claims
         account.save(update_fields=["extra_data"])
-        return account.user
+        return linked
 
     if not identity.email or not identity.email_verified:
         raise AccountRefused(
@@ -92,5 +96,5 @@ def _claim_email(*, user: User, email: str) -> None:
 
 def user_issue_tokens(*, user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
-    update_last_login(None, user)
+    update_last_login(User, user)  # the sender, which the receiver does not read
     return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}

@@ -9,13 +9,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
+from accounts.access import AuthenticatedHttpRequest
 from accounts.forms import ProfileForm
 from accounts.language import set_language_cookie
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_profile(request: HttpRequest) -> HttpResponse:
+def account_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     language_before = user.ui_language
     form = ProfileForm(request.POST or None, instance=user)

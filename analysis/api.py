@@ -66,7 +66,9 @@ class AnalysisWebhookSerializer(StrictSerializerMixin, serializers.Serializer):
             )
             missing = {
                 f"{name}_score": [
-                    serializers.ErrorDetail(_("Required when status is completed."), "required")
+                    serializers.ErrorDetail(
+                        str(_("Required when status is completed.")), "required"
+                    )
                 ]
                 for name in SCORE_FIELDS
                 if data.get(f"{name}_score") is None

@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import requests
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 
+from analysis.engine.types import DetailedFeedback
 from practice import services
 from practice.models import Attempt
 
@@ -89,9 +91,9 @@ class RemoteAssessment:
     timing: float
     emotion: float
     overall: float
-    detailed_feedback: dict = field(default_factory=dict)
-    warnings: list = field(default_factory=list)
-    stage_seconds: dict = field(default_factory=dict)
+    detailed_feedback: DetailedFeedback
+    warnings: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def remote_result_apply(*, job_id, result: dict) -> tuple[Attempt, bool] | None:
@@ -120,7 +122,9 @@ def remote_result_apply(*, job_id, result: dict) -> tuple[Attempt, bool] | None:
             timing=result["timing_score"],
             emotion=result["emotion_score"],
             overall=result["overall_score"],
-            detailed_feedback=result.get("detailed_feedback") or {},
+            # The engine's shape as the server sends it (docs/api.md); not checked here,
+            # and read defensively (every reader uses .get).
+            detailed_feedback=cast(DetailedFeedback, result.get("detailed_feedback") or {}),
             warnings=result.get("warnings") or [],
             stage_seconds=result.get("stage_seconds") or {},
         )

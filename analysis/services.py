@@ -1,5 +1,7 @@
 """Django-side glue for the engine: the cached reference analysis of a line."""
 
+from typing import Any
+
 from analysis import engine
 from analysis.engine.recording import REFERENCE_FORMAT
 from scripts.models import Line
@@ -15,9 +17,9 @@ def reference_analysis_is_current(line: Line) -> bool:
     )
 
 
-def reference_analysis_for(line: Line) -> dict:
+def reference_analysis_for(line: Line) -> dict[str, Any]:
     """The line's reference analysis, computed and stored once when missing or stale."""
-    if reference_analysis_is_current(line):
+    if line.reference_analysis is not None and reference_analysis_is_current(line):
         return line.reference_analysis
     with line.reference_audio.open("rb") as handle:
         data = engine.analyse_reference(

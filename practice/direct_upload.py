@@ -6,13 +6,17 @@ its content exactly as a multipart upload is checked.
 """
 
 import uuid
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import storages
 
+from accounts.models import User
 from practice.models import Attempt
 from practice.uploads import RecordingRejected
+from scripts.models import Line
 from yousync.storage import MediaStorage
 
 SALT = "practice.direct-upload"
@@ -23,8 +27,9 @@ def direct_upload_available() -> bool:
     return isinstance(storages["default"], MediaStorage)
 
 
-def direct_upload_offer(*, user, line) -> dict:
+def direct_upload_offer(*, user: User, line: Line) -> dict[str, Any]:
     storage = storages["default"]
+    assert isinstance(storage, MediaStorage)  # callers check direct_upload_available()
     job_id = uuid.uuid4()
     key = f"uploads/{user.id}/{job_id}"
     post = storage.public_client.generate_presigned_post(
@@ -49,7 +54,7 @@ def direct_upload_offer(*, user, line) -> dict:
     }
 
 
-def direct_upload_confirm(*, user, job_id, upload_token: str) -> tuple[Attempt, bool]:
+def direct_upload_confirm(*, user: User, job_id: UUID, upload_token: str) -> tuple[Attempt, bool]:
     """Create the attempt from the uploaded object; (attempt, created). Raises
     RecordingRejected when the token or the object is not acceptable."""
     from practice.services import attempt_create

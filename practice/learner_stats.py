@@ -148,7 +148,7 @@ def _refresh_totals(user_id: int) -> None:
         count=Count("id"), best=Max("best_overall")
     )
     last_day = days[-1][0] if days else None
-    streak = stats.streak([row[0] for row in days], today=last_day) if days else None
+    streak = stats.streak([row[0] for row in days], today=days[-1][0]) if days else None
     LearnerStats.objects.filter(user_id=user_id).update(
         attempt_count=sum(row[1] for row in days),
         seconds=sum(row[2] for row in days),

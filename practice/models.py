@@ -1,9 +1,13 @@
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the engine's types only: practice does not load the engine
+    from analysis.engine.types import StoredFeedback
 
 
 class AttemptStatus(models.TextChoices):
@@ -87,7 +91,9 @@ class Attempt(models.Model):
     timing = models.FloatField(null=True, blank=True)
     emotion = models.FloatField(null=True, blank=True)
     overall = models.FloatField(null=True, blank=True)
-    detailed_feedback = models.JSONField(null=True, blank=True)
+    detailed_feedback: "models.JSONField[StoredFeedback | None, StoredFeedback | None]" = (
+        models.JSONField(null=True, blank=True)
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -3,7 +3,9 @@ from django.urls import path
 from practice.consumers import AttemptProgressConsumer
 
 websocket_urlpatterns = [
-    path("ws/attempts/<uuid:job_id>/", AttemptProgressConsumer.as_asgi()),
+    # Channels routes consumers (ASGI applications) with django.urls.path, which
+    # django-stubs types for views only.
+    path("ws/attempts/<uuid:job_id>/", AttemptProgressConsumer.as_asgi()),  # type: ignore[arg-type]
 ]
 
 

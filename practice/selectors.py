@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     BooleanField,
@@ -31,9 +33,11 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from accounts.models import User
 from practice import stats
 from practice.models import (
     COUNTED_STATUSES,
@@ -51,9 +55,10 @@ DIMENSIONS = ("overall", "pronunciation", "intonation", "timing", "emotion")
 TREND_POINTS = 20  # scores drawn per line in the history sparkline
 CHART_WEEKS = 8
 WEAKNESS_ATTEMPTS = 200  # recent scored attempts mined for weak words and sounds
+WEAK_SPOTS_SECONDS = 24 * 3600  # how long a mined result is kept (its version moves anyway)
 
 
-def attempt_for_owner(*, user, job_id) -> Attempt | None:
+def attempt_for_owner(*, user: User, job_id: UUID | str) -> Attempt | None:
     """The attempt if it exists and belongs to `user`; None otherwise (no difference shown)."""
     return (
         Attempt.objects.select_related("line", "line__script", "line__actor")
@@ -62,13 +67,13 @@ def attempt_for_owner(*, user, job_id) -> Attempt | None:
     )
 
 
-def _completed(*, user) -> QuerySet[Attempt]:
+def _completed(*, user: User) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user, status=AttemptStatus.COMPLETED)
 
 
 # --- history: the lines a learner has dubbed ---------------------------------------------
 
-LINE_ORDERS = {
+LINE_ORDERS: dict[str, tuple[str | OrderBy, str]] = {
     "recent": ("-learner_stats__last_attempt_at", "-pk"),
     "best": (F("learner_stats__best_overall").desc(nulls_last=True), "-pk"),
     "weakest": (F("learner_stats__best_overall").asc(nulls_last=True), "-pk"),
@@ -86,7 +91,7 @@ DUBBED_LINE_FIELDS = (
 
 
 def dubbed_lines(
-    *, user, kind: str = "", script_id: int | None = None, order: str = "recent"
+    *, user: User, kind: str = "", script_id: int | None = None, order: str = "recent"
 ) -> QuerySet[Line]:
     """Each line the learner tried (from their line records, kept current by
     practice.learner_stats) with `attempt_count`, `best_overall`, `last_overall`,
@@ -116,7 +121,9 @@ def dubbed_lines(
     )
 
 
-def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS) -> dict:
+def overall_trends(
+    *, user: User, line_ids: Iterable[int], points: int = TREND_POINTS
+) -> dict[int, list[float | None]]:
     """{line_id: [overall, ...]} oldest first, the last `points` completed attempts of each
     line (one query, a window function keeps it bounded per line)."""
     rows = (
@@ -131,7 +138,7 @@ def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS)
         .order_by("line_id", "created_at", "id")
         .values_list("line_id", "overall")
     )
-    trends: dict[int, list[float]] = {}
+    trends: dict[int, list[float | None]] = {}
     for line_id, overall in rows:
         trends.setdefault(line_id, []).append(overall)
     return trends
@@ -140,13 +147,15 @@ def overall_trends(*, user, line_ids: Iterable[int], points: int = TREND_POINTS)
 # --- bookmarks ------------------------------------------------------------------------------
 
 
-def _line_record(user, field: str, line_ref: str = "pk") -> Subquery:
+def _line_record(user: User, field: str, line_ref: str = "pk") -> Subquery:
     return Subquery(
         LearnerLineStats.objects.filter(user=user, line=OuterRef(line_ref)).values(field)[:1]
     )
 
 
-def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> QuerySet[Bookmark]:
+def bookmark_list(
+    *, user: User, kind: str = "", script_id: int | None = None
+) -> QuerySet[Bookmark]:
     """The learner's bookmarks, newest first, each line with `best_overall` and
     `attempt_count` of this learner."""
     bookmarks = Bookmark.objects.filter(user=user)
@@ -164,7 +173,7 @@ def bookmark_list(*, user, kind: str = "", script_id: int | None = None) -> Quer
     )
 
 
-def bookmarkable_line(*, user, line_id: int) -> Line | None:
+def bookmarkable_line(*, user: User, line_id: int) -> Line | None:
     """A line the learner may bookmark (visible, published) or un-bookmark (any they saved)."""
     from scripts.selectors import visible_lines
 
@@ -175,7 +184,7 @@ def bookmarkable_line(*, user, line_id: int) -> Line | None:
     )
 
 
-def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
+def lines_with_learner_state(*, user: User | AnonymousUser, lines: list[Line]) -> list[Line]:
     """Set `best_score` (rounded best overall, or None) and `bookmarked` on each line: one
     query for the whole list; anonymous visitors get None/False without any query."""
     for line in lines:
@@ -187,9 +196,9 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
         Line.objects.filter(pk__in=by_id)
         .annotate(
             best=_line_record(user, "best_overall"),
-            bookmarked=Exists(Bookmark.objects.filter(user=user, line=OuterRef("pk"))),
+            saved=Exists(Bookmark.objects.filter(user=user, line=OuterRef("pk"))),
         )
-        .values_list("pk", "best", "bookmarked")
+        .values_list("pk", "best", "saved")
     )
     for pk, best, bookmarked in rows:
         by_id[pk].best_score = None if best is None else round(best)
@@ -200,7 +209,7 @@ def lines_with_learner_state(*, user, lines: list[Line]) -> list[Line]:
 # --- practice sessions ----------------------------------------------------------------------
 
 
-def practice_sessions(*, user, script_id: int | None = None) -> QuerySet[PracticeSession]:
+def practice_sessions(*, user: User, script_id: int | None = None) -> QuerySet[PracticeSession]:
     """The learner's sittings, newest first, with a summary each: `attempt_count`,
     `lines_practised`, `average_overall`, `best_overall`, `speaking_seconds`, `span` and
     `in_progress` (active within SESSION_IDLE_MINUTES)."""
@@ -295,12 +304,19 @@ class Overview:
     recent: list["RecentAttempt"]  # the latest attempts, any status
 
 
-def learner_totals(*, user) -> LearnerStats:
+def learner_totals(*, user: User) -> LearnerStats:
     """The learner's totals row (an empty one, unsaved, before their first attempt)."""
     return LearnerStats.objects.filter(user=user).first() or LearnerStats(user=user)
 
 
-def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WEEKS) -> Overview:
+# A LearnerDay as learner_overview reads it: day, attempt_count, seconds, scored_count,
+# score_sums and score_counts ({dimension: sum or count}).
+_DayRow = tuple[date, int, float, int, dict[str, float], dict[str, int]]
+
+
+def learner_overview(
+    *, user: User, now: datetime | None = None, weeks: int = CHART_WEEKS
+) -> Overview:
     """Totals, averages, this week, today against the daily goal, the streak and the
     weekly averages, the latest attempts: three queries."""
     today = timezone.localdate(now or timezone.now())
@@ -338,7 +354,7 @@ def learner_overview(*, user, now: datetime | None = None, weeks: int = CHART_WE
     )
 
 
-def _weekly_averages(days: list[tuple], first_week: date, weeks: int) -> list[stats.WeekAverages]:
+def _weekly_averages(days: list[_DayRow], first_week: date, weeks: int) -> list[stats.WeekAverages]:
     counts: dict[date, int] = {}
     sums: dict[date, dict[str, float]] = {}
     score_counts: dict[date, dict[str, int]] = {}  # a dimension can have fewer scores
@@ -379,7 +395,7 @@ def streak_of(record: LearnerStats, *, now: datetime | None = None) -> stats.Str
     )
 
 
-def attempt_list(*, user, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
+def attempt_list(*, user: User, line_id: int | None = None, status: str = "") -> QuerySet[Attempt]:
     """The learner's attempts, newest first, without their detailed feedback."""
     attempts = Attempt.objects.filter(user=user)
     if line_id is not None:
@@ -405,7 +421,7 @@ class RecentAttempt:
         return str(AttemptStatus(self.status).label)
 
 
-def recent_attempts(*, user, limit: int = 5) -> list[RecentAttempt]:
+def recent_attempts(*, user: User, limit: int = 5) -> list[RecentAttempt]:
     """The learner's latest attempts, any status, newest first: the columns the overview
     shows, with the line's text and its script's id and title."""
     rows = (
@@ -425,9 +441,25 @@ def recent_attempts(*, user, limit: int = 5) -> list[RecentAttempt]:
     return [RecentAttempt(**row) for row in rows]
 
 
-def weak_spots(*, user, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
+def weak_spots(*, user: User, attempts: int = WEAKNESS_ATTEMPTS) -> stats.WeakSpots:
     """The words and sounds most often weak in the learner's last `attempts` scored
-    attempts. Reads only the `words` and `phones` parts of the feedback, not the curves."""
+    attempts. Mining that much feedback is the overview page's dearest part, so the
+    result is kept in the cache under the learner's statistics version
+    (LearnerStats.updated_at, moved by every refresh of their statistics, i.e. by every
+    change to their attempts): nothing has to drop it."""
+    changed = LearnerStats.objects.filter(user=user).values_list("updated_at", flat=True).first()
+    if changed is None:  # no attempt yet
+        return stats.weak_spots([])
+    key = f"practice:weak-spots:{user.pk}:{attempts}:{changed.timestamp()}"
+    found = cache.get(key)
+    if not isinstance(found, stats.WeakSpots):
+        found = _mine_weak_spots(user, attempts)
+        cache.set(key, found, timeout=WEAK_SPOTS_SECONDS)
+    return found
+
+
+def _mine_weak_spots(user: User, attempts: int) -> stats.WeakSpots:
+    """Reads only the `words` and `phones` parts of the feedback, not the curves."""
     rows = (
         _completed(user=user)
         .filter(detailed_feedback__isnull=False)

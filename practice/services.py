@@ -1,17 +1,26 @@
 """Writes on the practice side: attempts, sessions, bookmarks."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
 from practice.signals import attempt_queued
 from practice.uploads import check_recording
+from scripts.models import Line, Script
+
+if TYPE_CHECKING:  # the engine's types only: practice does not load the engine
+    from analysis.engine.types import DetailedFeedback
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +29,9 @@ def _publish_on_commit(attempt: Attempt) -> None:
     transaction.on_commit(lambda: publish_attempt(attempt))
 
 
-def practice_session_touch(*, user, script, now=None) -> PracticeSession:
+def practice_session_touch(
+    *, user: User, script: Script, now: datetime | None = None
+) -> PracticeSession:
     """The learner's current sitting on this script; a new one after SESSION_IDLE_MINUTES."""
     now = now or timezone.now()
     idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
@@ -40,7 +51,12 @@ def practice_session_touch(*, user, script, now=None) -> PracticeSession:
 
 
 def attempt_create(
-    *, user, line, upload, idempotency_key: str = "", job_id=None
+    *,
+    user: User,
+    line: Line,
+    upload: "File[Any]",  # File is not subscriptable at run time
+    idempotency_key: str = "",
+    job_id: UUID | None = None,
 ) -> tuple[Attempt, bool]:
     """Validate and store a recording, queue it for scoring; (attempt, created).
 
@@ -111,7 +127,28 @@ def attempt_report_progress(*, attempt: Attempt, stage: str, progress: int) -> N
     publish_attempt(attempt)
 
 
-def attempt_finish(*, attempt: Attempt, assessment) -> Attempt:
+class Scored(Protocol):
+    """What attempt_finish stores: the engine's Assessment or a remote server's result."""
+
+    @property
+    def pronunciation(self) -> float | None: ...
+    @property
+    def intonation(self) -> float: ...
+    @property
+    def timing(self) -> float: ...
+    @property
+    def emotion(self) -> float: ...
+    @property
+    def overall(self) -> float: ...
+    @property
+    def detailed_feedback(self) -> "DetailedFeedback": ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def stage_seconds(self) -> dict[str, float]: ...
+
+
+def attempt_finish(*, attempt: Attempt, assessment: Scored) -> Attempt:
     """Store the engine's scores and feedback; the attempt is completed."""
     with transaction.atomic():
         attempt.pronunciation = assessment.pronunciation
@@ -169,7 +206,7 @@ def attempt_requeue(*, attempt: Attempt) -> Attempt:
     return attempt
 
 
-def attempts_delete(*, attempts) -> int:
+def attempts_delete(*, attempts: QuerySet[Attempt]) -> int:
     """Delete attempts (staff only) and bring their learners' statistics up to date."""
     with transaction.atomic():
         user_ids = set(attempts.values_list("user_id", flat=True))
@@ -182,7 +219,7 @@ def attempts_delete(*, attempts) -> int:
 STALE_MESSAGE = "Scoring took too long. Please try again."
 
 
-def attempts_reap(*, now=None) -> dict[str, int]:
+def attempts_reap(*, now: datetime | None = None) -> dict[str, int]:
     """Requeue attempts stuck in queued/running past ATTEMPT_STALE_SECONDS; fail those
     already tried ATTEMPT_MAX_TRIES times. A worker killed mid-job never strands one."""
     now = now or timezone.now()
@@ -214,7 +251,7 @@ def attempts_reap(*, now=None) -> dict[str, int]:
     return counts
 
 
-def bookmark_add(*, user, line) -> tuple[Bookmark, bool]:
+def bookmark_add(*, user: User, line: Line) -> tuple[Bookmark, bool]:
     """The learner's bookmark of `line`, created when missing; (bookmark, created)."""
     try:
         with transaction.atomic():
@@ -224,13 +261,13 @@ def bookmark_add(*, user, line) -> tuple[Bookmark, bool]:
     return bookmark, created
 
 
-def bookmark_remove(*, user, line) -> bool:
+def bookmark_remove(*, user: User, line: Line) -> bool:
     """Remove the bookmark; False when there was none."""
     deleted, _ = Bookmark.objects.filter(user=user, line=line).delete()
     return bool(deleted)
 
 
-def bookmark_toggle(*, user, line) -> bool:
+def bookmark_toggle(*, user: User, line: Line) -> bool:
     """Add the bookmark, or remove it when present; True when the line is now bookmarked."""
     if bookmark_remove(user=user, line=line):
         return False

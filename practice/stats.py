@@ -6,6 +6,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Same threshold as the engine's weak-word list (analysis/engine/feedback.py), which
 # stores per-phone scores only for words below it.
@@ -167,9 +171,11 @@ def weak_spots(rows: Iterable[tuple], *, top: int = TOP_WEAK) -> WeakSpots:
 # --- charts ---------------------------------------------------------------------------------
 
 
-def sparkline(values: Sequence[float], *, width: int = 96, height: int = 28, pad: int = 3) -> dict:
+def sparkline(
+    scores: Sequence[float | None], *, width: int = 96, height: int = 28, pad: int = 3
+) -> dict[str, Any]:
     """Polyline points for scores 0-100, oldest left; the last point is marked."""
-    values = [v for v in values if v is not None]
+    values = [v for v in scores if v is not None]
     if not values:
         return {}
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
@@ -206,6 +212,7 @@ class ChartPoint:
 class ChartSeries:
     name: str
     segments: list[list[ChartPoint]]
+    label: "StrOrPromise" = ""  # the dimension's name for people, set by the page
 
     @property
     def points(self) -> list[ChartPoint]:

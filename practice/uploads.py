@@ -46,7 +46,7 @@ def sniff_audio_type(head: bytes) -> tuple[str, str] | None:
 def _duration_seconds(data: bytes) -> float:
     """Decode the audio stream and count samples: container headers can lie or be absent
     (MediaRecorder's WebM has no duration)."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         streams = container.streams.audio
         if not streams:
             raise ValueError("no audio stream")

@@ -3,11 +3,12 @@ the API (practice/api/views.py) with the session and its CSRF token."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.access import AuthenticatedHttpRequest
 from practice import direct_upload
 from practice.models import Bookmark
 from practice.routing import attempt_websocket_path
@@ -54,7 +55,7 @@ def _reference_words(line: Line) -> list[dict]:
 
 @login_required
 @require_GET
-def practice_line(request: HttpRequest, line_id: int) -> HttpResponse:
+def practice_line(request: AuthenticatedHttpRequest, line_id: int) -> HttpResponse:
     line = _visible_line(line_id)
     recent = attempt_list(user=request.user, line_id=line.pk)[:5]
     context = {
@@ -85,7 +86,7 @@ def practice_line(request: HttpRequest, line_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attempt_result(request: HttpRequest, job_id) -> HttpResponse:
+def attempt_result(request: AuthenticatedHttpRequest, job_id) -> HttpResponse:
     """The result, server-rendered (works without JavaScript). `?fragment=1` returns just
     the result block, which the practice page inserts when scoring ends."""
     attempt = attempt_for_owner(user=request.user, job_id=job_id)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import AuthenticatedHttpRequest
 from practice import selectors, services, stats
 from practice.forms import BookmarkFilterForm, DubbedLineFilterForm
 
@@ -36,7 +37,7 @@ def _page(request: HttpRequest, items) -> Page:
 
 @login_required
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DubbedLineFilterForm(request.GET)
     page = _page(request, selectors.dubbed_lines(user=request.user, **form.filters()))
     lines = list(page.object_list)
@@ -58,7 +59,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def bookmarks(request: HttpRequest) -> HttpResponse:
+def bookmarks(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BookmarkFilterForm(request.GET)
     page = _page(request, selectors.bookmark_list(user=request.user, **form.filters()))
     return render(
@@ -70,7 +71,7 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     overview = selectors.learner_overview(user=request.user)
     chart = stats.score_chart(overview.weeks, selectors.DIMENSIONS)
     for series in chart.series:
@@ -94,7 +95,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.practice_sessions(user=request.user))
     rows = list(page.object_list)
     for row in rows:

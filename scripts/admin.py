@@ -1,6 +1,9 @@
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +12,18 @@ from django.utils.translation import ngettext
 from scripts import audio, services
 from scripts.admin_import import SceneImportViewsMixin
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class _LineTotals(TypedDict):  # the admins' queryset annotations
+    line_total: int
+    problem_total: int
 
 
 def audio_player(file) -> str:
@@ -21,7 +36,7 @@ def audio_player(file) -> str:
 
 
 def audio_status_badge(line: Line) -> str:
-    colours = {
+    colours: dict[str, str] = {
         AudioStatus.OK: "#1b8a4b",
         AudioStatus.MISSING: "#c0392b",
         AudioStatus.UNREADABLE: "#c0392b",
@@ -150,11 +165,11 @@ class ScriptAdmin(SceneImportViewsMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("lines"), ordering="line_total")
-    def lines_total(self, script: Script) -> int:
+    def lines_total(self, script: "WithAnnotations[Script, _LineTotals]") -> int:
         return script.line_total
 
     @admin.display(description=_("audio problems"), ordering="problem_total")
-    def lines_with_problems(self, script: Script) -> str:
+    def lines_with_problems(self, script: "WithAnnotations[Script, _LineTotals]") -> str:
         if not script.problem_total:
             return "—"
         url = reverse("admin:scripts_line_changelist")
@@ -239,9 +254,11 @@ class LineAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["player", "duration", "audio_status"]
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Line | None = None, change: bool = False, **kwargs: Any
+    ) -> "type[forms.ModelForm[Line]]":  # ModelForm is not subscriptable at run time
         kwargs["fields"] = ["script", *LineForm.Meta.fields]
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     @admin.display(description=_("text"), ordering="text")
     def text_short(self, line: Line) -> str:
@@ -276,7 +293,7 @@ class ActorAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(line_total=Count("lines"))
 
     @admin.display(description=_("lines"), ordering="line_total")
-    def line_total(self, actor: Actor) -> int:
+    def line_total(self, actor: "WithAnnotations[Actor, _LineTotals]") -> int:
         return actor.line_total
 
     @admin.display(description=_("photo"))
@@ -304,7 +321,7 @@ class SceneImportAdmin(admin.ModelAdmin):
     search_fields = ["title", "work_title"]
     list_select_related = ["script", "created_by"]
     actions = ["retry"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (  # the same names are read-only
         "title",
         "work_title",
         "kind",
@@ -321,7 +338,7 @@ class SceneImportAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "finished_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -1,7 +1,9 @@
 """The curator's scene import in the admin: upload, preview every cue, confirm."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -14,8 +16,13 @@ from scripts.forms import SceneImportForm
 from scripts.models import ImportStatus, SceneImport
 from scripts.subtitles import SubtitleError
 
+if TYPE_CHECKING:  # what the mixin is mixed into
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class SceneImportViewsMixin:
+
+class SceneImportViewsMixin(_ModelAdmin):
     """Adds "Import a scene" to the Script admin."""
 
     def get_urls(self):

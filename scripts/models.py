@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -134,10 +136,17 @@ class Line(models.Model):
         help_text=_("Lines without readable reference audio are hidden from learners."),
     )
     # Filled by the scoring engine (pitch, alignment) so attempts need not recompute it.
-    reference_analysis = models.JSONField(_("reference analysis"), null=True, blank=True)
+    reference_analysis: "models.JSONField[dict[str, Any] | None, dict[str, Any] | None]" = (
+        models.JSONField(_("reference analysis"), null=True, blank=True)
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Indexed: the catalogue version (scripts.selectors.catalogue_version) reads its max.
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    # Not columns: one learner's state on a page's lines, set by
+    # practice.selectors.lines_with_learner_state.
+    best_score: int | None
+    bookmarked: bool
 
     class Meta:
         verbose_name = _("line")

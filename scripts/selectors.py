@@ -1,11 +1,20 @@
 """Reads for the catalogue. Learners only ever see published scripts and lines whose
 reference audio was checked; each query here has a fixed count, whatever the size."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from scripts.models import Actor, AudioStatus, Line, Script
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class VisibleLines(TypedDict):
+    visible_lines: list[Line]
 
 
 def visible_lines() -> QuerySet[Line]:
@@ -59,7 +68,9 @@ def script_list(
     )
 
 
-def script_detail(*, pk: int, include_unpublished: bool = False) -> Script:
+def script_detail(
+    *, pk: int, include_unpublished: bool = False
+) -> "WithAnnotations[Script, VisibleLines]":
     """The script with its visible lines (and their actors) prefetched; raises DoesNotExist."""
     scripts = (
         Script.objects.all() if include_unpublished else Script.objects.filter(is_published=True)

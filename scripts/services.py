@@ -1,11 +1,13 @@
 """Writes for the catalogue: scene imports, publishing, reference-audio checks."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -14,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from scripts import audio
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 from scripts.subtitles import Cue, CueError, SubtitleError, decode_subtitles, parse_subtitles
@@ -58,9 +61,9 @@ def _read_subtitles(subtitles: IO[bytes], name: str) -> str:
 def scene_import_prepare(
     *,
     details: SceneDetails,
-    audio_file: File,
-    subtitles_file: File,
-    user=None,
+    audio_file: "File[Any]",  # File is not subscriptable at run time
+    subtitles_file: "File[Any]",
+    user: User | AnonymousUser | None = None,
 ) -> tuple[SceneImport, list[Cue]]:
     """Checks the audio and every cue, then keeps the upload as a draft for the preview.
 
@@ -89,9 +92,10 @@ def scene_import_prepare(
         cues = []
     if errors:
         raise SceneImportInvalid(errors)
+    assert info is not None  # else the audio error above
 
     scene_import = SceneImport(
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=user if user is not None and user.is_authenticated else None,
         title=details.title.strip(),
         work_title=details.work_title.strip(),
         kind=details.kind,
@@ -109,7 +113,7 @@ def scene_import_prepare(
     return scene_import, cues
 
 
-def _upload_name(file: File) -> str:
+def _upload_name(file: "File[Any]") -> str:
     name = (getattr(file, "name", "") or "scene").rsplit("/", 1)[-1]
     return name[-100:]
 
@@ -135,7 +139,7 @@ def scene_import_start(*, scene_import: SceneImport) -> SceneImport:
     return scene_import
 
 
-def _set_progress(scene_import: SceneImport, **fields) -> None:
+def _set_progress(scene_import: SceneImport, **fields: Any) -> None:
     """The one place import progress is written; the admin page polls it."""
     for name, value in fields.items():
         setattr(scene_import, name, value)
@@ -244,7 +248,7 @@ def speaker_display_name(tag: str) -> str:
     return tag.title() if tag.isupper() else tag
 
 
-def _actors_for(speakers) -> dict[str, Actor]:
+def _actors_for(speakers: Iterable[str]) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
     for tag in dict.fromkeys(s for s in speakers if s):
         name = speaker_display_name(tag)
@@ -289,7 +293,7 @@ def lines_check_audio(*, lines: QuerySet[Line]) -> dict[str, int]:
     return counts
 
 
-def line_set_reference_audio(*, line: Line, upload: File) -> None:
+def line_set_reference_audio(*, line: Line, upload: "File[Any]") -> None:
     """Stores a curator's clip as 16 kHz mono FLAC, like imported clips; saves the line."""
     samples = audio.decode(upload)
     line.reference_audio.save(
@@ -305,11 +309,11 @@ def line_set_reference_audio(*, line: Line, upload: File) -> None:
 def scene_import_files(
     *,
     details: SceneDetails,
-    audio_path,
-    subtitles_path,
+    audio_path: str | Path,
+    subtitles_path: str | Path,
     translations: Sequence[str] = (),
     publish: bool = False,
-    user=None,
+    user: User | None = None,
 ) -> SceneImport:
     """Batch and demo imports: validate, then import at once (no preview, no worker)."""
     with open(audio_path, "rb") as audio_handle, open(subtitles_path, "rb") as subtitle_handle:

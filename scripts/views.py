@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +11,10 @@ from scripts import selectors
 from scripts.forms import CatalogueFilterForm
 from scripts.models import Kind
 
-KIND_HEADINGS = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+KIND_HEADINGS: dict[str | None, "StrOrPromise"] = {
     Kind.MOVIE: _("Movies"),
     Kind.DRAMA: _("Dramas"),
     Kind.ANIMATION: _("Animations"),

@@ -26,7 +26,8 @@ async def check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("readyz.")
+    # The base class takes no prefix; the layers we configure (in memory, Redis) do.
+    channel = await layer.new_channel("readyz.")  # type: ignore[call-arg]
     await layer.send(channel, {"type": "readyz.ping"})
     message = await layer.receive(channel)
     if message.get("type") != "readyz.ping":

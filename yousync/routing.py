@@ -5,5 +5,7 @@ from yousync.consumers import PipelineProbeConsumer
 
 websocket_urlpatterns = [
     *practice_websockets,
-    path("ws/ops/probe/<uuid:probe_id>/", PipelineProbeConsumer.as_asgi()),
+    # Channels routes consumers (ASGI applications) with django.urls.path, which
+    # django-stubs types for views only.
+    path("ws/ops/probe/<uuid:probe_id>/", PipelineProbeConsumer.as_asgi()),  # type: ignore[arg-type]
 ]

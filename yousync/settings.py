@@ -9,6 +9,7 @@ switch each part to PostgreSQL, Redis and an S3 API. See README.md for the full 
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from corsheaders.defaults import default_headers as _cors_default_headers
@@ -151,6 +152,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Tests only (pyproject's pytest env sets it, and the server and worker processes that
+# integration tests start inherit it): a cheap hash instead of PBKDF2's many rounds.
+if env_bool("FAST_PASSWORD_HASHER", False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -186,6 +191,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions are read from the cache and written through to the database: a signed-in
+# page costs no session query while the cache has it, and nothing is lost without it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
@@ -228,7 +237,7 @@ AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     from botocore.config import Config as _BotoConfig
 
-    _default_storage = {
+    _default_storage: dict[str, Any] = {
         "BACKEND": "yousync.storage.MediaStorage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
@@ -342,9 +351,7 @@ API_THROTTLE_RATES = {
     "webhook": _throttle_rate("API_THROTTLE_WEBHOOK", "1200/min"),  # analysis server, per IP
 }
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "yousync.api.throttles.AnonRateThrottle",
-    "yousync.api.throttles.UserRateThrottle",
-    "yousync.api.throttles.UserIpRateThrottle",
+    "yousync.api.throttles.GeneralRateThrottle",
     "yousync.api.throttles.ScopedRateThrottle",
 ]
 # Client addresses: REMOTE_ADDR unless proxies are trusted (as for the login limits);

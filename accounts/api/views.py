@@ -19,6 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
+from accounts.access import AuthenticatedRequest
 from accounts.api.serializers import (
     AccessTokenSerializer,
     GoogleSignInSerializer,
@@ -182,7 +183,7 @@ class MeView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(responses={200: UserSerializer, 401: ErrorSerializer}, summary="My profile")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(
@@ -190,7 +191,7 @@ class MeView(APIView):
         responses={200: UserSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
         summary="Change my profile",
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         serializer = UserSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)

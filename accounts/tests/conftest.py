@@ -25,11 +25,6 @@ def rsa_key(index: int = 0):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _english_outside_requests():
     # A Korean request leaves Korean active in the thread; don't let it reach other tests.
     translation.activate("en")

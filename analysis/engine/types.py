@@ -113,6 +113,14 @@ class DetailedFeedback(TypedDict):
     warnings: list[str]
 
 
+class StoredFeedback(DetailedFeedback, total=False):
+    """``Attempt.detailed_feedback`` as practice stores it: the engine's feedback plus the
+    seconds each stage took. Rows written before version 2, or by a remote analysis
+    server, may lack keys: readers use ``.get``."""
+
+    stage_seconds: dict[str, float]
+
+
 @dataclass
 class Assessment:
     """Scores 0–100 (higher is better) plus the detailed feedback shown to the learner.

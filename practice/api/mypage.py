@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import AuthenticatedRequest
 from practice import selectors, services
 from practice.api.mypage_serializers import (
     AttemptFilterSerializer,
@@ -42,6 +43,7 @@ def _filters(serializer_class, request: Request) -> dict:
 class BookmarkListApi(generics.ListAPIView):
     """The learner's bookmarked lines, newest first."""
 
+    request: AuthenticatedRequest
     serializer_class = BookmarkSerializer
     queryset = Bookmark.objects.none()  # for the schema; get_queryset uses the selector
 
@@ -71,7 +73,7 @@ class BookmarkListApi(generics.ListAPIView):
             404: OpenApiResponse(ErrorSerializer, description="No published line with this id"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         body = BookmarkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         line = selectors.bookmarkable_line(
@@ -97,10 +99,11 @@ class BookmarkListApi(generics.ListAPIView):
             404: OpenApiResponse(ErrorSerializer, description="This line is not bookmarked"),
         },
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         # Older clients send the id in a JSON body; the query string is the documented way.
         data = request.query_params if "token_id" in request.query_params else request.data
-        body = BookmarkRequestSerializer(data={"token_id": data.get("token_id")})
+        token_id = data.get("token_id") if isinstance(data, dict) else None  # not a JSON list
+        body = BookmarkRequestSerializer(data={"token_id": token_id})
         body.is_valid(raise_exception=True)
         return _bookmark_remove(request, body.validated_data["token_id"])
 
@@ -115,11 +118,11 @@ class BookmarkDetailApi(APIView):
             404: OpenApiResponse(ErrorSerializer, description="This line is not bookmarked"),
         },
     )
-    def delete(self, request: Request, token_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, token_id: int) -> Response:
         return _bookmark_remove(request, token_id)
 
 
-def _bookmark_remove(request: Request, token_id: int) -> Response:
+def _bookmark_remove(request: AuthenticatedRequest, token_id: int) -> Response:
     line = Line.objects.filter(pk=token_id).first()
     if line is None or not services.bookmark_remove(user=request.user, line=line):
         raise NotFound(_("This line is not bookmarked."), "not_found")
@@ -129,6 +132,7 @@ def _bookmark_remove(request: Request, token_id: int) -> Response:
 class DubbedTokenListApi(generics.ListAPIView):
     """Lines the learner has dubbed, with their best and last scores."""
 
+    request: AuthenticatedRequest
     serializer_class = DubbedTokenSerializer
     queryset = Line.objects.none()
 
@@ -160,13 +164,14 @@ class OverviewApi(APIView):
         ),
         responses={200: OverviewSerializer, 401: UNAUTHENTICATED},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(OverviewSerializer(selectors.learner_overview(user=request.user)).data)
 
 
 class PracticeSessionListApi(generics.ListAPIView):
     """My sittings, newest first, each with a summary."""
 
+    request: AuthenticatedRequest
     serializer_class = PracticeSessionSerializer
     queryset = PracticeSession.objects.none()
 
@@ -186,6 +191,7 @@ class PracticeSessionListApi(generics.ListAPIView):
 class AttemptListApi(generics.ListAPIView):
     """My attempts, newest first (GET analysis-result/{job_id} has the full feedback)."""
 
+    request: AuthenticatedRequest
     serializer_class = AttemptSummarySerializer
     queryset = Attempt.objects.none()
 

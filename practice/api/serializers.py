@@ -29,7 +29,9 @@ class UploadOfferSerializer(serializers.Serializer):
 
     job_id = serializers.UUIDField()
     url = serializers.URLField()
-    fields = serializers.DictField(child=serializers.CharField())
+    # The contract's name; DRF's metaclass takes declared fields off the class, so this
+    # does not hide Serializer.fields.
+    fields = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]
     upload_token = serializers.CharField()
     max_bytes = serializers.IntegerField()
     expires_in = serializers.IntegerField(help_text=_("Seconds the offer stays valid."))

@@ -10,20 +10,23 @@ closing an idle stream.
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from functools import wraps
+from typing import Any
+from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-from accounts.access import api_login_required
+from accounts.access import AuthenticatedHttpRequest, api_login_required
+from accounts.models import User
 from practice.progress import STAGES, attempt_group, attempt_state
 from practice.selectors import attempt_for_owner
 
-FINAL = {"completed": "completed", "failed": "failed"}
+FINAL: dict[str | None, str] = {"completed": "completed", "failed": "failed"}
 # Stages in the order an attempt runs them: the tie-break within one progress value.
 STAGE_ORDER = ("", *STAGES)
 FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
@@ -34,9 +37,11 @@ RETRY_MS = 3000
 _refusal = sync_to_async(api_login_required(lambda request: None))
 
 
-def async_api_login_required(view: Callable) -> Callable:
+def async_api_login_required(
+    view: Callable[..., Coroutine[Any, Any, HttpResponseBase]],
+) -> Callable[..., Coroutine[Any, Any, HttpResponseBase]]:
     @wraps(view)
-    async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         refused = await _refusal(request)
         if refused is not None:
             return refused
@@ -45,7 +50,7 @@ def async_api_login_required(view: Callable) -> Callable:
     return wrapper
 
 
-def event_id(state: dict) -> int:
+def event_id(state: dict[str, Any]) -> int:
     if state.get("status") in FINAL:
         return FINAL_EVENT_ID
     stage = state.get("stage") or ""
@@ -53,7 +58,7 @@ def event_id(state: dict) -> int:
     return int(state.get("progress") or 0) * 100 + rank
 
 
-def format_event(state: dict) -> str:
+def format_event(state: dict[str, Any]) -> str:
     kind = FINAL.get(state.get("status"), "progress")
     data = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
     return f"id: {event_id(state)}\nevent: {kind}\ndata: {data}\n\n"
@@ -67,15 +72,17 @@ def parse_last_event_id(value: str | None) -> int:
 
 
 async def progress_events(
-    *, user, job_id, last_event_id: int = -1, heartbeat: float | None = None
+    *, user: User, job_id: UUID, last_event_id: int = -1, heartbeat: float | None = None
 ) -> AsyncIterator[str]:
     """The stream's chunks: subscribe first, then the current state, then each change."""
     heartbeat = heartbeat if heartbeat is not None else settings.SSE_HEARTBEAT_SECONDS
     layer = get_channel_layer()
+    if layer is None:  # settings always configure one (in memory or Redis)
+        raise RuntimeError("No channel layer is configured.")
     group = attempt_group(job_id)
     channel = await layer.new_channel()
     await layer.group_add(group, channel)
-    receiving: asyncio.Future | None = None
+    receiving: asyncio.Future[dict[str, Any]] | None = None
     try:
         yield f"retry: {RETRY_MS}\n\n"
         # Read after subscribing so no change falls between the read and the join.
@@ -116,7 +123,7 @@ async def progress_events(
 
 
 @async_api_login_required
-async def analysis_progress(request: HttpRequest, job_id) -> HttpResponse:
+async def analysis_progress(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponseBase:
     if request.method not in ("GET", "HEAD"):
         response = JsonResponse(
             {"detail": _("Use GET for the progress stream."), "code": "method_not_allowed"},
@@ -134,7 +141,7 @@ async def analysis_progress(request: HttpRequest, job_id) -> HttpResponse:
         job_id=attempt.job_id,
         last_event_id=parse_last_event_id(request.headers.get("Last-Event-ID")),
     )
-    response = StreamingHttpResponse(events, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    stream = StreamingHttpResponse(events, content_type="text/event-stream")
+    stream["Cache-Control"] = "no-cache"
+    stream["X-Accel-Buffering"] = "no"
+    return stream

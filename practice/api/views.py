@@ -13,10 +13,10 @@ from drf_spectacular.utils import (
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import AuthenticatedRequest
 from practice import direct_upload
 from practice.api.serializers import (
     AnalysisResultSerializer,
@@ -112,7 +112,7 @@ class UploadAudioApi(APIView):
         responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 403, 404, 413, 415)},
         examples=[ACCEPTED_EXAMPLE],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         line = _line_or_404(pk)
         serializer = UploadAudioSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -156,7 +156,7 @@ class UploadOfferApi(APIView):
             )
         ],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         line = _line_or_404(pk)
         if not direct_upload.direct_upload_available():
             raise ApiError(
@@ -182,7 +182,7 @@ class UploadConfirmApi(APIView):
             ACCEPTED_EXAMPLE,
         ],
     )
-    def post(self, request: Request, job_id) -> Response:
+    def post(self, request: AuthenticatedRequest, job_id) -> Response:
         serializer = UploadConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -227,7 +227,7 @@ class AnalysisResultApi(APIView):
         responses={200: AnalysisResultSerializer, **_errors(401, 404)},
         examples=[RESULT_EXAMPLE],
     )
-    def get(self, request: Request, job_id) -> Response:
+    def get(self, request: AuthenticatedRequest, job_id) -> Response:
         attempt = attempt_for_owner(user=request.user, job_id=job_id)
         if attempt is None:  # unknown and foreign ids look the same
             raise NotFound(_("No attempt with this id."), "not_found")

@@ -1,20 +1,32 @@
 """Result rendering helpers: the pitch chart as inline SVG, score colours, tips, and the
 per-word diagnosis (phones and the substitution) of version 2 feedback."""
 
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:  # the engine's types only: practice does not load the engine
+    from analysis.engine.types import Bilingual, StoredFeedback, WordFeedback
+
 register = template.Library()
 
 WIDTH, HEIGHT, PAD_X, PAD_TOP, PAD_BOTTOM = 640, 220, 36, 12, 34
 
 
-def _segments(times: list, values: list, sx, sy) -> list[str]:
+def _segments(
+    times: list[float | None],
+    values: list[float | None],
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+) -> list[str]:
     """Polyline point lists, broken where the voice is silent (None)."""
-    out, current = [], []
+    out: list[str] = []
+    current: list[str] = []
     for t, v in zip(times, values, strict=False):
         if t is None or v is None:
             if len(current) > 1:
@@ -28,9 +40,10 @@ def _segments(times: list, values: list, sx, sy) -> list[str]:
 
 
 @register.simple_tag
-def pitch_chart(feedback: dict | None) -> str:
+def pitch_chart(feedback: "StoredFeedback | None") -> str:
     """Reference and learner pitch on the reference's clock, with the words underneath."""
-    pitch = (feedback or {}).get("pitch") or {}
+    # Rows from before version 2 or from a remote server may lack any part.
+    pitch: Mapping[str, Any] = (feedback.get("pitch") if feedback else None) or {}
     times = pitch.get("times") or []
     ref, att = pitch.get("reference") or [], pitch.get("attempt") or []
     values = [v for v in (*ref, *att) if v is not None]
@@ -62,7 +75,8 @@ def pitch_chart(feedback: dict | None) -> str:
         f'<line class="axis-line" x1="{PAD_X}" y1="{baseline}" x2="{WIDTH - PAD_X}" '
         f'y2="{baseline}"/>'
     )
-    for word in (feedback or {}).get("words") or []:
+    words: list[WordFeedback] = (feedback.get("words") if feedback else None) or []
+    for word in words:
         start = word.get("ref_start")
         if start is None or not (t0 <= start <= t1):
             continue
@@ -89,13 +103,13 @@ def score_band(score) -> str:
 
 
 @register.filter
-def in_ui_language(text: dict | None) -> str:
+def in_ui_language(text: "Bilingual | None") -> str:
     """A bilingual text ({"en", "ko"}: a tip, an issue, a reason) in the learner's
     interface language; English when there is none in it."""
     if not isinstance(text, dict):
         return ""
     lang = (get_language() or "en")[:2]
-    return text.get(lang) or text.get("en") or ""
+    return str(text.get(lang) or text.get("en") or "")
 
 
 # Words the learner can open for their phones: expected words of version 2 feedback whose
@@ -104,7 +118,7 @@ DIAGNOSED_STATUSES = {"ok", "mispronounced", "omitted"}
 
 
 @register.filter
-def has_diagnosis(word: dict) -> bool:
+def has_diagnosis(word: "WordFeedback") -> bool:
     """Whether a feedback word carries phone scores (version 2) worth opening."""
     return (
         isinstance(word, dict)
@@ -114,7 +128,7 @@ def has_diagnosis(word: dict) -> bool:
 
 
 @register.filter
-def any_diagnosis(words: list | None) -> bool:
+def any_diagnosis(words: "list[WordFeedback] | None") -> bool:
     """Whether any word of the feedback can be opened (none in version 1 feedback)."""
     return any(has_diagnosis(word) for word in words or [])
 

@@ -33,10 +33,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return response
     if isinstance(data, dict) and "detail" in data:
         detail = data["detail"]
-        code = data.get("code") or getattr(detail, "code", None)
-        if not code and isinstance(exc, exceptions.APIException):
-            code = exc.default_code
-        response.data = {"detail": str(detail), "code": str(code or "error")}
+        error_code = data.get("code") or getattr(detail, "code", None)
+        if not error_code and isinstance(exc, exceptions.APIException):
+            error_code = exc.default_code
+        response.data = {"detail": str(detail), "code": str(error_code or "error")}
         if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
             response.data["retry_after"] = getattr(exc, "wait", None)
     return response

@@ -1,8 +1,15 @@
+from typing import TYPE_CHECKING, Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+if TYPE_CHECKING:  # what the mixin is mixed into
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
 
-class StrictSerializerMixin:
+
+class StrictSerializerMixin(_SerializerBase):
     """Refuse fields the endpoint does not take, instead of silently ignoring them."""
 
     def to_internal_value(self, data):
@@ -14,10 +21,14 @@ class StrictSerializerMixin:
                     continue
                 if name in self.fields:
                     errors[name] = [
-                        serializers.ErrorDetail(_("This field cannot be changed."), "read_only")
+                        serializers.ErrorDetail(
+                            str(_("This field cannot be changed.")), "read_only"
+                        )
                     ]
                 else:
-                    errors[name] = [serializers.ErrorDetail(_("Unknown field."), "unknown_field")]
+                    errors[name] = [
+                        serializers.ErrorDetail(str(_("Unknown field.")), "unknown_field")
+                    ]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

@@ -11,13 +11,16 @@
 Each check is a sliding-window estimate from two fixed-window counters (this window's
 and the previous one's, weighted by how much of it still overlaps the last `duration`
 seconds): constant memory per client, no burst of twice the rate at a window edge, and
-with Redis one round trip per check (SET NX + INCR + GET in a pipeline). DRF's
-SimpleRateThrottle instead stores a list of every request's time, which grows with the
-rate and is read and written back whole on each request.
+with Redis one round trip for all of a request's general limits (SET NX + INCR + GET
+each, in one pipeline). DRF's SimpleRateThrottle instead stores a list of every
+request's time, which grows with the rate and is read and written back whole on each
+request.
 """
 
 import math
 import time
+from collections.abc import Callable
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -30,26 +33,33 @@ from rest_framework.throttling import BaseThrottle
 OWN_LIMIT_SCOPES = frozenset({"webhook"})
 
 
-def window_hit(cache: BaseCache, key: str, *, window: int, timeout: int) -> tuple[int, int]:
-    """Count one request in `window`; return (this window's count, the previous one's)."""
-    current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
+def window_hits(
+    cache: BaseCache, keys: list[str], *, window: int, timeouts: list[int]
+) -> list[tuple[int, int]]:
+    """Count one request in `window` under each key; for each, (this window's count, the
+    previous one's). With Redis all of them in one pipelined round trip."""
     if isinstance(cache, RedisCache):
-        current = cache.make_and_validate_key(current_key)
         pipe = cache.client.get_client(write=True).pipeline(transaction=False)
-        pipe.set(current, 0, ex=timeout, nx=True)
-        pipe.incr(current)
-        pipe.get(cache.make_and_validate_key(previous_key))
-        _created, count, previous = pipe.execute()
+        for key, timeout in zip(keys, timeouts, strict=True):
+            current = cache.make_and_validate_key(f"{key}:{window}")
+            pipe.set(current, 0, ex=timeout, nx=True)
+            pipe.incr(current)
+            pipe.get(cache.make_and_validate_key(f"{key}:{window - 1}"))
+        replies = pipe.execute()
         # INCR stores a plain integer, which django-redis reads back as-is.
-        return int(count), int(previous or 0)
+        return [(int(replies[3 * i + 1]), int(replies[3 * i + 2] or 0)) for i in range(len(keys))]
     # Other backends: add + incr keep the count atomic where the backend is (LocMem is).
-    cache.add(current_key, 0, timeout)
-    try:
-        count = cache.incr(current_key)
-    except ValueError:  # expired between add and incr
-        cache.set(current_key, 1, timeout)
-        count = 1
-    return count, int(cache.get(previous_key) or 0)
+    counts = []
+    for key, timeout in zip(keys, timeouts, strict=True):
+        current_key = f"{key}:{window}"
+        cache.add(current_key, 0, timeout)
+        try:
+            count = cache.incr(current_key)
+        except ValueError:  # expired between add and incr
+            cache.set(current_key, 1, timeout)
+            count = 1
+        counts.append((count, int(cache.get(f"{key}:{window - 1}") or 0)))
+    return counts
 
 
 def window_allows(
@@ -72,41 +82,53 @@ def seconds_until_allowed(
 
 
 class WindowRateThrottle(BaseThrottle):
-    scope = ""
-    timer = time.time
+    """Counts a request against each (scope, client) limit that applies to it, all in one
+    round trip; refuses it when any of them is over its rate."""
 
-    def __init__(self):
+    # The clock, read through the class (tests put a frozen one here).
+    timer: ClassVar[Callable[[], float]] = time.time
+
+    def __init__(self) -> None:
         self.retry_after: float | None = None
 
-    def rate_scope(self, view) -> str:
-        return self.scope
-
-    def client_key(self, request, view) -> str | None:
-        """Who is counted (None: this throttle does not apply to the request)."""
+    def limits(self, request, view) -> list[tuple[str, str]]:
+        """(scope, who is counted) for each limit that applies to this request."""
         raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
-        scope = self.rate_scope(view)
-        rate = settings.API_THROTTLE_RATES.get(scope) if scope else None
-        who = self.client_key(request, view) if rate else None
-        if who is None:
+        rates: dict[str, tuple[int, int] | None] = settings.API_THROTTLE_RATES
+        limits = []
+        for scope, who in self.limits(request, view):
+            rate = rates.get(scope)
+            if rate is not None:
+                limits.append((scope, who, rate))
+        if not limits:
             return True
-        limit, duration = rate
-        now = self.timer()
-        window, elapsed = divmod(now, duration)
-        current, previous = window_hit(
-            caches["default"],
-            f"throttle:{scope}:{who}",
-            window=int(window),
-            timeout=2 * duration,
-        )
-        if window_allows(
-            limit=limit, duration=duration, elapsed=elapsed, current=current, previous=previous
-        ):
+        now = type(self).timer()
+        # Rates share windows when their durations match (all of the defaults are /min).
+        by_duration: dict[int, list] = {}
+        for limit in limits:
+            by_duration.setdefault(limit[2][1], []).append(limit)
+        waits = []
+        for duration, group in by_duration.items():
+            window, elapsed = divmod(now, duration)
+            counts = window_hits(
+                caches["default"],
+                [f"throttle:{scope}:{who}" for scope, who, _rate in group],
+                window=int(window),
+                timeouts=[2 * duration] * len(group),
+            )
+            for (_scope, _who, (limit, _d)), (current, previous) in zip(group, counts, strict=True):
+                counted = {"current": current, "previous": previous}
+                if not window_allows(limit=limit, duration=duration, elapsed=elapsed, **counted):
+                    waits.append(
+                        seconds_until_allowed(
+                            limit=limit, duration=duration, elapsed=elapsed, **counted
+                        )
+                    )
+        if not waits:
             return True
-        self.retry_after = seconds_until_allowed(
-            limit=limit, duration=duration, elapsed=elapsed, current=current, previous=previous
-        )
+        self.retry_after = max(waits)
         return False
 
     def wait(self) -> float | None:
@@ -118,45 +140,25 @@ class WindowRateThrottle(BaseThrottle):
         # address the trusted proxies saw in X-Forwarded-For.
         return f"ip:{self.get_ident(request)}"
 
-    @staticmethod
-    def _exempt(view) -> bool:
-        return getattr(view, "throttle_scope", None) in OWN_LIMIT_SCOPES
 
+class GeneralRateThrottle(WindowRateThrottle):
+    """Every request: anonymous per IP (`anon`); signed in per user (`user`) and per IP
+    (`user_ip`). Views with an own-limit scope (the webhook) skip the per-IP ones."""
 
-class AnonRateThrottle(WindowRateThrottle):
-    scope = "anon"
-
-    def client_key(self, request, view) -> str | None:
-        if request.user.is_authenticated or self._exempt(view):
-            return None
-        return self._ip(request)
-
-
-class UserRateThrottle(WindowRateThrottle):
-    scope = "user"
-
-    def client_key(self, request, view) -> str | None:
-        if not request.user.is_authenticated:
-            return None
-        return f"user:{request.user.pk}"
-
-
-class UserIpRateThrottle(WindowRateThrottle):
-    scope = "user_ip"
-
-    def client_key(self, request, view) -> str | None:
-        if not request.user.is_authenticated or self._exempt(view):
-            return None
-        return self._ip(request)
+    def limits(self, request, view) -> list[tuple[str, str]]:
+        own_limit = getattr(view, "throttle_scope", None) in OWN_LIMIT_SCOPES
+        if request.user.is_authenticated:
+            counted = [("user", f"user:{request.user.pk}")]
+            return counted if own_limit else [*counted, ("user_ip", self._ip(request))]
+        return [] if own_limit else [("anon", self._ip(request))]
 
 
 class ScopedRateThrottle(WindowRateThrottle):
     """The view's `throttle_scope`, per user when signed in, else per IP."""
 
-    def rate_scope(self, view) -> str:
-        return getattr(view, "throttle_scope", "") or ""
-
-    def client_key(self, request, view) -> str | None:
-        if request.user.is_authenticated:
-            return f"user:{request.user.pk}"
-        return self._ip(request)
+    def limits(self, request, view) -> list[tuple[str, str]]:
+        scope = getattr(view, "throttle_scope", "") or ""
+        if not scope:
+            return []
+        who = f"user:{request.user.pk}" if request.user.is_authenticated else self._ip(request)
+        return [(scope, who)]

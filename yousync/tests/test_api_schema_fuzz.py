@@ -62,8 +62,6 @@ def one_test_transaction():
 @pytest.fixture
 def seeded(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Sign-in calls with made-up passwords hash them: quickly, here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ANALYSIS_WEBHOOK_SECRET = "fuzz-secret"
     # Configured, so that made-up ID tokens are refused (401) rather than the whole
     # endpoint being unavailable (503); no key set is ever fetched for them.

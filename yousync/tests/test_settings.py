@@ -42,10 +42,18 @@ print(json.dumps({
     "log_formatter": settings.LOGGING["handlers"]["stdout"]["formatter"],
     "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
     "cache_backend": settings.CACHES["default"]["BACKEND"],
+    "hasher": settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1],
 }))
 """
 
-CLEARED = (*SERVICE_VARIABLES, "SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES")
+CLEARED = (
+    *SERVICE_VARIABLES,
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "FAST_PASSWORD_HASHER",
+)
 
 
 def load_settings(tmp_path, **env_vars: str) -> subprocess.CompletedProcess:
@@ -78,6 +86,14 @@ def test_settings_embedded_default_uses_local_parts(tmp_path):
     assert values["broker"] == "StubBroker"
     assert values["cache"] == "LocMemCache"
     assert (tmp_path / "var").is_dir()
+
+
+def test_settings_fast_password_hasher_only_when_asked(tmp_path):
+    default = settings_as_dict(tmp_path, SECRET_KEY="x" * 50)
+    fast = settings_as_dict(tmp_path, SECRET_KEY="x" * 50, FAST_PASSWORD_HASHER="true")
+
+    assert default["hasher"] == "PBKDF2PasswordHasher"
+    assert fast["hasher"] == "MD5PasswordHasher"
 
 
 def test_settings_service_mode_switches_every_part(tmp_path):

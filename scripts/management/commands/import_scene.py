@@ -89,5 +89,6 @@ class Command(BaseCommand):
             self.stderr.write(f"{label}: {scene_import.error}")
             return False
         script = scene_import.script
+        assert script is not None  # a completed import has its script
         self.stdout.write(f"{label}: script {script.pk} with {script.lines.count()} lines.")
         return True
