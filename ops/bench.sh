@@ -5,7 +5,8 @@
 #      --quick: a few minutes; EVALUATE_ARGS= runs the whole corpus)
 #   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
 #      PostgreSQL, Redis): manage.py bench_practice
-#   3. the API's throughput under wrk (uvicorn with 2 workers): ops/bench_api.sh
+#   3. the API under wrk, side by side with the old FastAPI stack, and the server-rendered
+#      pages: ops/bench_api.sh (python -m bench fixture, python -m bench api)
 # BENCH=engine, BENCH=practice or BENCH=api runs only that one (`make bench-api`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
