@@ -117,6 +117,8 @@ def main(o: argparse.Namespace) -> int:
     peer = _peer_server(o)
     if peer:
         sides = {"peer": peer, **sides}
+    for server in sides.values():
+        server.log.unlink(missing_ok=True)  # each log holds this run's servers only
     databases = {"yousync": db["NAME"], "peer": urlparse(o.peer_database_url).path.lstrip("/")}
     tokens = {"yousync": o.tokens, "peer": o.peer_tokens}
     results: dict[str, dict] = {name: {side: [] for side in sides} for name in names}

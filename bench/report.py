@@ -55,6 +55,7 @@ def _endpoint_rows(report: dict) -> list[str]:
 
 
 def _run_rows(report: dict) -> list[str]:
+    limit = report["max_connections"]
     rows = []
     for name, sides in report["results"].items():
         runs = {side: runs for side, runs in sides.items() if runs}
@@ -63,11 +64,15 @@ def _run_rows(report: dict) -> list[str]:
                 if i >= len(side_runs):
                     continue
                 r = side_runs[i]
+                # Near the limit, PostgreSQL refuses connections: errors then say
+                # nothing about the side's speed.
+                full = " (at the limit)" if r["pg_connections_total"] >= limit - 3 else ""
                 rows.append(
                     f"| {name} | {i + 1} | {side} | {r['rps']:.0f} | {r['p50']:.1f} ms "
                     f"| {r['p99']:.1f} ms | {r['non_2xx']} / {r['socket_errors']} "
+                    f"({r['timeouts']} timeouts) "
                     f"| {r['db_connections']} / {r['db_connections_per_process']} "
-                    f"/ {r['pg_connections_total']} | {r['busy_before']:.0%} "
+                    f"/ {r['pg_connections_total']}{full} | {r['busy_before']:.0%} "
                     f"| {r['load_before']} |"
                 )
     return rows
@@ -132,7 +137,9 @@ def render_section(report: dict) -> str:
         "",
         "Every run, in the order run. Connections are the most seen in pg_stat_activity "
         f"(sampled every {o.sample_interval} s): to that side's database / held by one "
-        "process of its server / on the whole PostgreSQL server (other users included).",
+        "process of its server / on the whole PostgreSQL server (other users included; "
+        '"at the limit" within 3 of max_connections, where PostgreSQL refuses new ones). '
+        "Timeouts are requests wrk gave up on after 2 s.",
         "",
         "| endpoint | run | side | req/s | p50 | p99 | non-2xx / socket errors "
         "| connections: database / per process / server | CPU busy before | load before |",

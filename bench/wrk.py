@@ -34,6 +34,8 @@ def parse_wrk(output: str) -> dict:
         "p99": to_ms(p99[1]),
         "non_2xx": int(bad[1]) if bad else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        # Requests wrk gave up on after its 2 s timeout (counted in socket_errors).
+        "timeouts": int(errors[4]) if errors else 0,
     }
 
 

@@ -45,6 +45,7 @@ def test_parse_wrk_reads_rate_latencies_and_every_kind_of_error():
         "p99": 1200.0,
         "non_2xx": 7,
         "socket_errors": 5,
+        "timeouts": 3,
     }
 
 
