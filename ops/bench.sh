@@ -4,8 +4,9 @@
 #      python -m analysis.evaluate (validation corpus, targets; EVALUATE_ARGS, default
 #      --quick: a few minutes; EVALUATE_ARGS= runs the whole corpus)
 #   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
-#      PostgreSQL, Redis): manage.py bench_practice
-#   3. the API's throughput under wrk (uvicorn with 2 workers): ops/bench_api.sh
+#      PostgreSQL, Redis): python -m bench practice
+#   3. the API under wrk, side by side with the old FastAPI stack, and the server-rendered
+#      pages: ops/bench_api.sh (python -m bench fixture, python -m bench api)
 # BENCH=engine, BENCH=practice or BENCH=api runs only that one (`make bench-api`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,9 +42,11 @@ export REDIS_URL="redis://127.0.0.1:6379/13"
 export SECRET_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DEBUG=0 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 VAR_DIR=var/bench LOG_LEVEL=WARNING
 export ACCOUNT_EMAIL_VERIFICATION=none
+# The burst uploads faster than a learner may (API_THROTTLE_UPLOAD): no limit here.
+export API_THROTTLE_UPLOAD=off API_THROTTLE_USER=off API_THROTTLE_USER_IP=off
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo
-.venv/bin/python manage.py bench_practice
+.venv/bin/python -m bench practice
 [ "$BENCH" = practice ] && exit 0
 
 # Its own database and environment (production settings, 2 uvicorn workers).

@@ -1,4 +1,4 @@
--- wrk script for ops/bench_api.sh: every request carries a learner's JWT, rotating over
+-- wrk script for bench/api.py (bench/wrk.py): every request carries a learner's JWT, rotating over
 -- the tokens in $BENCH_TOKENS (one per line), so per-learner endpoints see 100 learners
 -- and not one warm row. Each wrk thread starts at a different learner.
 local threads = 0
