@@ -22,7 +22,7 @@ TARGET_MEDIAN_MS = 30.0
 def page_paths(script_pk: int) -> dict[str, str]:
     return {
         "catalogue": reverse("scripts:catalogue"),
-        "script": reverse("scripts:detail", args=[script_pk]),
+        "script": reverse("practice:script", args=[script_pk]),
         "history": reverse("practice:history"),
         "overview": reverse("practice:overview"),
     }
