@@ -120,6 +120,9 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
         refused_body = refused.json()
         expect(page.locator("#recorder-status")).to_contain_text("Try again in")
         expect(page.locator("#submit")).to_be_enabled()
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.locator("#recorder-status").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "practice-throttled-390.png"))
     finally:
         browser.close()
 
