@@ -203,3 +203,19 @@ async def asgi_get(
     start = sent[0]
     body = b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
+
+
+@contextlib.contextmanager
+def sql_statements():
+    """The SQL run inside the block, every statement (an execute wrapper sees each one,
+    also inside requests made with the test client)."""
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield seen

@@ -2,24 +2,12 @@
 statistics: kept while nothing changes, mined again after any attempt changes."""
 
 import pytest
-from django.db import connection
 
 from practice import selectors
 from practice.tests.factories import AttemptFactory, LineFactory, feedback_for
+from yousync.testing import sql_statements
 
 pytestmark = pytest.mark.django_db
-
-
-def statements(call):
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        result = call()
-    return result, seen
 
 
 def test_weak_spots_are_kept_until_the_learners_attempts_change(learner):
@@ -29,7 +17,8 @@ def test_weak_spots_are_kept_until_the_learners_attempts_change(learner):
     )
     first = selectors.weak_spots(user=learner)
 
-    again, queries = statements(lambda: selectors.weak_spots(user=learner))
+    with sql_statements() as queries:
+        again = selectors.weak_spots(user=learner)
     AttemptFactory(
         user=learner, line=line, detailed_feedback=feedback_for(line.text, scores={"three": 30.0})
     )
@@ -43,7 +32,8 @@ def test_weak_spots_are_kept_until_the_learners_attempts_change(learner):
 
 
 def test_a_new_learner_has_no_weak_spots_and_costs_one_query(learner):
-    weak, queries = statements(lambda: selectors.weak_spots(user=learner))
+    with sql_statements() as queries:
+        weak = selectors.weak_spots(user=learner)
 
     assert weak.words == [] and weak.sounds == [] and weak.attempts == 0
     assert len(queries) == 1

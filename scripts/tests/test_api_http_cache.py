@@ -1,28 +1,13 @@
 """HTTP caching of the public catalogue API: ETag and 304, Cache-Control for shared
 caches, and a body kept per catalogue version that no write has to drop by hand."""
 
-import contextlib
-
 import pytest
-from django.db import connection
 
 from scripts.models import AudioStatus
 from scripts.tests.factories import ActorFactory, LineFactory, ScriptFactory
+from yousync.testing import sql_statements
 
 pytestmark = pytest.mark.django_db
-
-
-@contextlib.contextmanager
-def sql_seen():
-    """The statements run inside the block (an execute wrapper sees every one)."""
-    seen: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield seen
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +41,7 @@ def test_catalogue_revalidation_gets_304_without_building_the_body(client, scrip
     for path in paths(script):
         etag = client.get(path)["ETag"]
 
-        with sql_seen() as queries:
+        with sql_statements() as queries:
             again = client.get(path, HTTP_IF_NONE_MATCH=etag)
 
         assert again.status_code == 304, path
@@ -69,7 +54,7 @@ def test_catalogue_revalidation_gets_304_without_building_the_body(client, scrip
 def test_catalogue_second_request_reads_the_kept_body(client, script):
     first = client.get("/api/scripts/")
 
-    with sql_seen() as queries:
+    with sql_statements() as queries:
         second = client.get("/api/scripts/")
 
     assert second.json() == first.json()
@@ -149,7 +134,7 @@ def test_without_a_lifetime_nothing_is_kept_but_revalidation_still_works(client,
     settings.CATALOGUE_CACHE_SECONDS = 0
     first = client.get("/api/scripts/")
 
-    with sql_seen() as queries:
+    with sql_statements() as queries:
         second = client.get("/api/scripts/")
     revalidated = client.get("/api/scripts/", HTTP_IF_NONE_MATCH=first["ETag"])
 
