@@ -47,22 +47,20 @@ def run_is_alive(last_day: date | None, *, today: date) -> bool:
 
 
 def streak(days: Iterable[date], *, today: date) -> Streak:
-    """Consecutive days with practice, by run_is_alive's rule."""
-    active = set(days)
-    practised_today = today in active
-    current = 0
-    day = today if practised_today else today - timedelta(days=1)
-    if run_is_alive(day if day in active else None, today=today):
-        while day in active:
-            current += 1
-            day -= timedelta(days=1)
+    """The runs of consecutive days with practice: the longest, and the last one while
+    run_is_alive says it still counts."""
+    active = sorted(set(days))
     longest = run = 0
     previous = None
-    for day in sorted(active):
+    for day in active:
         run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
         longest = max(longest, run)
         previous = day
-    return Streak(current=current, longest=longest, practised_today=practised_today)
+    return Streak(
+        current=run if run_is_alive(previous, today=today) else 0,
+        longest=longest,
+        practised_today=today in active,
+    )
 
 
 # --- weak words and sounds ------------------------------------------------------------------
