@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from psycopg.conninfo import make_conninfo
 
+from analysis.bench.report import machine as describe_machine
 from analysis.bench.report import write_section
 from bench import machine
 from bench.fixture import EMAIL_PATTERN, KEY_PREFIX, default_tokens_path
@@ -98,7 +99,7 @@ def main(o: argparse.Namespace) -> int:
 
     started = datetime.now(UTC)
     load_before = machine.load_average()
-    print(f"{machine.describe()}; load {load_before}")
+    print(f"{describe_machine()}; load {load_before}")
     queries = api_query_counts(paths, script, learner)
     print(json.dumps(queries, indent=2))
     pages = None if o.skip_pages else measure_pages(o.page_repeat)
@@ -137,7 +138,7 @@ def main(o: argparse.Namespace) -> int:
                     print(f"{side} {path}: HTTP {statuses[name][side]}, not measured")
     report = {
         "started": started,
-        "machine": machine.describe(),
+        "machine": describe_machine(),
         "load_before": load_before,
         "load_after": machine.load_average(),
         "max_connections": max_connections(conninfo),

@@ -5,16 +5,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-
-def cpu_model() -> str:
-    for row in Path("/proc/cpuinfo").read_text().splitlines():
-        if row.startswith("model name"):
-            return row.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
-def describe() -> str:
-    return f"{cpu_model()}, {os.cpu_count()} cores"
+# The machine itself (CPU, cores, kernel): analysis.bench.report.machine.
 
 
 def load_average() -> str:

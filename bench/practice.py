@@ -10,8 +10,6 @@ import argparse
 import asyncio
 import io
 import json
-import os
-import platform
 import statistics
 import subprocess
 import time
@@ -26,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from analysis.bench.report import write_section
+from analysis.bench.report import machine, write_section
 from scripts.models import Line
 from yousync.testing import ProcessGroup, child_env
 
@@ -181,20 +179,11 @@ class PracticeBench:
         return count / seconds * 60, seconds
 
     def _write(self, path: Path, r: dict) -> None:
-        cpu = platform.processor() or platform.machine()
-        try:
-            for row in Path("/proc/cpuinfo").read_text().splitlines():
-                if row.startswith("model name"):
-                    cpu = row.split(":", 1)[1].strip()
-                    break
-        except OSError:
-            pass
         section = "\n".join(
             [
                 SECTION,
                 "",
-                f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {cpu}, "
-                f"{os.cpu_count()} cores; "
+                f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
                 "uvicorn + `rundramatiq` worker processes, PostgreSQL, Redis, local file storage. "
                 "5.0 s recordings (espeak-ng, another voice than the reference), warm workers, "
                 "reference analysis cached after the first attempt.",
