@@ -15,6 +15,8 @@ mkdir -p var
 BENCH="${BENCH:-all}"
 case "$BENCH" in all | engine | practice | api) ;; *) die "BENCH must be engine, practice or api" ;; esac
 ensure_packages espeak-ng:espeak-ng flite:flite sox:sox text2wave:festival
+# The evaluation's real people read from pocketsphinx's test recordings (a data package).
+[ -d /usr/share/pocketsphinx/test/data ] || apt_install pocketsphinx-testdata
 
 if [ "$BENCH" = all ] || [ "$BENCH" = engine ]; then
   say "scoring engine benchmark"
