@@ -10,6 +10,7 @@ from django.views.i18n import set_language as django_set_language
 
 from accounts import selectors, services
 from accounts.access import AuthenticatedHttpRequest
+from accounts.adapters import PENDING_VERIFICATION_SESSION_KEY
 from accounts.forms import ProfileForm
 from accounts.language import set_language_cookie
 
@@ -32,6 +33,27 @@ def account_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         return response
     context = {"form": form, "has_google": selectors.user_has_google(user=user)}
     return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+def resend_email_verification(request: HttpRequest) -> HttpResponse:
+    """ "Send the link again" on the "confirm your e-mail" page, for the address this
+    browser signed up or tried to log in with."""
+    if PENDING_VERIFICATION_SESSION_KEY not in request.session:
+        return redirect("account_login")
+    user_id = request.session[PENDING_VERIFICATION_SESSION_KEY]
+    if user_id is not None:
+        services.user_resend_email_verification(request=request, user_id=user_id)
+    # The same answer whether a link went out, one went out minutes ago (allauth's
+    # cooldown) or the address belongs to an account someone else made.
+    messages.info(
+        request,
+        _(
+            "If your address still needs confirming, a new link is on its way. One goes "
+            "out every few minutes at most, and links sent earlier keep working."
+        ),
+    )
+    return redirect("account_email_verification_sent")
 
 
 @require_POST
