@@ -1,6 +1,8 @@
 """The practice page and the attempt result page. The page's JavaScript uploads through
 the API (practice/api/views.py) with the session and its CSRF token."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -10,11 +12,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest
 from practice import direct_upload
-from practice.models import Bookmark
+from practice.advice import all_failure_advice
+from practice.listening import line_words, result_words
+from practice.models import Attempt, Bookmark
 from practice.routing import attempt_websocket_path
 from practice.selectors import attempt_for_owner, attempt_list
+from scripts.guide import guide_body
 from scripts.models import Line
-from scripts.selectors import line_detail
+from scripts.selectors import line_detail, line_song
 
 
 def _visible_line(line_id: int) -> Line:
@@ -57,12 +62,18 @@ def _reference_words(line: Line) -> list[dict]:
 @require_GET
 def practice_line(request: AuthenticatedHttpRequest, line_id: int) -> HttpResponse:
     line = _visible_line(line_id)
+    guide = guide_body(line)
     recent = attempt_list(user=request.user, line_id=line.pk)[:5]
     context = {
         "line": line,
         "script": line.script,
         "recent_attempts": list(recent),
         "reference_words": _reference_words(line),
+        # Song lines: {key, key_ko, start_note, start_midi, start_hz} (scripts.selectors.SongGuide).
+        "song": line_song(line),
+        # The guide voice (scripts.guide.GuideBody) or None; the page must say it is synthetic.
+        "guide": guide,
+        "listen_words": line_words(_reference_words(line), guide),
         "max_seconds": settings.MAX_RECORDING_SECONDS,
         "stage_labels": stage_labels(),
         "recorder_text": {
@@ -77,11 +88,42 @@ def practice_line(request: AuthenticatedHttpRequest, line_id: int) -> HttpRespon
             "tooLarge": _("This recording is too large. Record a shorter take."),
             "micDenied": _("We need your microphone to record. Allow it in the browser."),
             "unsupported": _("This browser cannot record audio. Try a recent Chrome or Safari."),
+            "uploadProgress": _("Uploading… {percent}%"),
+            "unusableTitle": _("This take cannot be scored"),
         },
     }
+    context["failure_advice"] = all_failure_advice()
     context["direct_upload"] = direct_upload.direct_upload_available()
     context["bookmarked"] = Bookmark.objects.filter(user=request.user, line=line).exists()
     return render(request, "practice/practice.html", context)
+
+
+def transcript(words: list[dict] | None) -> list[tuple[dict, int | None]]:
+    """The result's words with their place among the line's words (`data-word`), which
+    inserted sounds do not have."""
+    out: list[tuple[dict, int | None]] = []
+    position = 0
+    for word in words or []:
+        if word.get("status") == "inserted":
+            out.append((word, None))
+        else:
+            out.append((word, position))
+            position += 1
+    return out
+
+
+def result_context(attempt: Attempt) -> dict[str, Any]:
+    """What partials/result.html draws, wherever it is rendered."""
+    feedback = attempt.detailed_feedback or {}
+    words = feedback.get("words")
+    guide = guide_body(attempt.line)
+    return {
+        "attempt": attempt,
+        "line": attempt.line,
+        "guide": guide,
+        "transcript": transcript(words),  # type: ignore[arg-type]
+        "listen_words": result_words(words, guide),  # type: ignore[arg-type]
+    }
 
 
 @login_required
@@ -92,10 +134,14 @@ def attempt_result(request: AuthenticatedHttpRequest, job_id) -> HttpResponse:
     attempt = attempt_for_owner(user=request.user, job_id=job_id)
     if attempt is None:  # unknown and foreign ids look the same
         raise Http404
+    feedback = attempt.detailed_feedback or {}
     context = {
         "attempt": attempt,
+        "transcript": transcript(feedback.get("words")),
+        "listen_words": result_words(feedback.get("words")),
         "line": attempt.line,
         "script": attempt.line.script,
+        "guide": guide_body(attempt.line),
         "stage_labels": stage_labels(),
         "websocket_url": attempt_websocket_path(attempt.job_id),
     }

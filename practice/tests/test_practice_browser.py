@@ -104,7 +104,7 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
             page.click("#submit")
         upload = answer.value
         # Live progress over the WebSocket, then the result block.
-        expect(page.locator("#progress")).to_be_visible(timeout=10_000)
+        expect(page.locator("#scoring")).to_be_visible(timeout=10_000)
         expect(page.locator("#result .scores")).to_be_visible(timeout=120_000)
         expect(page.locator("#result .pitch-chart polyline.reference").first).to_be_attached()
         expect(page.locator("#submit")).to_be_hidden()

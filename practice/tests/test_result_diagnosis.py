@@ -19,15 +19,14 @@ from practice.tests.factories import (
     feedback_for,
     not_assessed_feedback,
 )
+from practice.views import result_context
 
 pytestmark = pytest.mark.django_db
 
 
 def render_result(attempt, language: str = "en") -> str:
     with translation.override(language):
-        return render_to_string(
-            "practice/partials/result.html", {"attempt": attempt, "line": attempt.line}
-        )
+        return render_to_string("practice/partials/result.html", result_context(attempt))
 
 
 def panel(html: str, word_position: int) -> str:
@@ -75,7 +74,7 @@ def test_result_words_are_buttons_that_control_their_panels(diagnosed_attempt):
     html = render_result(diagnosed_attempt)
 
     buttons = re.findall(
-        r'<button type="button" class="word status-(\w+)[^"]*" id="word-(\d)"\s+'
+        r'<button type="button" class="word status-(\w+)[^"]*" id="word-(\d)" data-word="\d"\s+'
         r'aria-expanded="false" aria-controls="word-panel-(\d)"\s+aria-label="[^"]+">([^<]+)<',
         html,
     )
@@ -151,7 +150,9 @@ def test_result_shows_pronunciation_not_assessed_with_the_reason_and_no_number(
     assert '<span class="score-value">77</span>' in html
     transcript = html.split('class="transcript"')[1].split("</p>")[0]
     assert transcript.count('class="word status-not_assessed') == 2
-    assert "<button" not in transcript
+    # Each word plays (data-word) but opens no panel: there are no phones to show.
+    assert transcript.count("data-word=") == 2
+    assert "aria-controls" not in transcript
     assert "data-word-panels" not in html
 
 
@@ -179,9 +180,9 @@ def test_result_of_version_1_feedback_renders_words_without_panels():
 
     html = render_result(attempt)
 
-    assert '<span class="word status-mispronounced band-weak"' in html
-    assert 'title="Mispronounced · 40">said</span>' in html
-    assert '<button type="button" class="word' not in html
+    assert '<button type="button" class="word status-mispronounced band-weak" data-word="2"' in html
+    assert 'aria-label="said: Mispronounced · 40">said</button>' in html
+    assert "aria-controls" not in html
     assert "data-word-panels" not in html and "word-panel" not in html
     assert '<span class="score-value">75</span>' in html
 

@@ -218,7 +218,7 @@ def test_result_page_shows_scores_words_chart_and_tips_without_javascript(
     html = response.text
     assert response.status_code == 200
     assert ">73<" in html  # overall, rounded
-    assert 'class="word status-omitted' in html and ">money</span>" in html
+    assert 'class="word status-omitted' in html and ">money</button>" in html
     assert "<svg" in html and 'class="curve reference"' in html and 'class="curve attempt"' in html
     assert "You started 0.4 s late." in html
     assert "+0.40 s" in html and "+20%" in html
@@ -253,7 +253,16 @@ def test_result_page_is_404_for_foreign_and_unknown_ids(client, other_learner, c
     assert completed_attempt.line.text not in foreign.text
 
 
-def test_result_page_of_a_failed_attempt_shows_the_learner_message(client, learner, line):
+@pytest.mark.parametrize(
+    ("language", "title", "what"),
+    [
+        ("en", "We could not hear you", "Check that the right microphone is chosen"),
+        ("ko", "목소리가 들리지 않았어요", "마이크"),
+    ],
+)
+def test_result_page_of_an_unusable_take_says_what_happened_and_what_to_do(
+    client, learner, line, language, title, what
+):
     attempt = saved_attempt(
         learner,
         line,
@@ -262,10 +271,27 @@ def test_result_page_of_a_failed_attempt_shows_the_learner_message(client, learn
         error_message="We could not hear any speech.",
     )
     client.force_login(learner)
+    client.cookies["django_language"] = language
 
-    response = client.get(reverse("practice:attempt", args=[attempt.job_id]))
+    html = client.get(reverse("practice:attempt", args=[attempt.job_id])).text
 
-    assert "We could not hear any speech." in response.text
+    panel = re.search(r'<div class="error-panel" role="alert".*?</div>', html, re.S).group(0)
+    assert title in panel and what in panel
+    assert 'data-error-code="no_speech"' in panel
+    practice_url = reverse("practice:line", args=[line.id])
+    assert f'class="button primary" href="{practice_url}#recorder"' in html
+
+
+def test_result_page_of_a_take_that_failed_on_our_side_says_so(client, learner, line):
+    attempt = saved_attempt(
+        learner, line, status=AttemptStatus.FAILED, error_code="internal", error_message="Boom."
+    )
+    client.force_login(learner)
+
+    html = client.get(reverse("practice:attempt", args=[attempt.job_id])).text
+
+    assert "Scoring did not finish" in html
+    assert "This was our fault, not your take&#x27;s." in html
 
 
 def _file(data: bytes):
@@ -286,3 +312,27 @@ def test_practice_page_has_the_bookmark_toggle(client, learner, line):
     response = client.get(reverse("practice:line", args=[line.id]))
 
     assert reverse("practice:bookmark-toggle", args=[line.id]) in response.text
+
+
+def test_practice_page_context_has_a_song_lines_key_and_starting_note(client, learner, line):
+    line.script.kind = "song"
+    line.script.save()
+    line.reference_analysis = {
+        "song": {"key": {"name": "G major"}, "start_note": {"midi": 67, "name": "G4", "hz": 392.0}}
+    }
+    line.save()
+    client.force_login(learner)
+
+    response = client.get(reverse("practice:line", args=[line.id]))
+
+    assert response.context["song"]["key"] == "G major"
+    assert response.context["song"]["start_note"] == "G4"
+    assert response.context["song"]["start_hz"] == 392.0
+
+
+def test_practice_page_context_has_no_song_for_speech_lines(client, learner, line):
+    client.force_login(learner)
+
+    response = client.get(reverse("practice:line", args=[line.id]))
+
+    assert response.context["song"] is None

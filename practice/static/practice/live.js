@@ -2,6 +2,7 @@
 // The server sends the current state first, then every change, then closes.
 // The URLs come from the server: the upload's 202 answer (page_url, websocket_url) on
 // the practice page, the result slot's data attributes on the result page.
+import { wireListening } from "./player.js";
 import { wireWordPanels } from "./word_panels.js";
 
 const STAGE_LABELS = (() => {
@@ -11,6 +12,17 @@ const STAGE_LABELS = (() => {
 
 export function stageLabel(stage) {
   return STAGE_LABELS[stage] || STAGE_LABELS.scoring || stage;
+}
+
+// The bar and stage name of partials/progress.html (or the practice page's copy of it).
+export function showProgress(root, state) {
+  const bar = root.querySelector(".progress-bar");
+  const fill = root.querySelector(".progress-fill");
+  const label = root.querySelector(".progress-stage");
+  const value = Math.max(0, Math.min(100, Math.round(state.progress || 0)));
+  if (bar) bar.setAttribute("aria-valuenow", String(value));
+  if (fill) fill.style.width = `${value}%`;
+  if (label && state.stage) label.textContent = stageLabel(state.stage);
 }
 
 export function followAttempt({ pageUrl, websocketUrl }, { onState, onFinal }) {
@@ -51,20 +63,12 @@ export function followAttempt({ pageUrl, websocketUrl }, { onState, onFinal }) {
 export async function showResult(slot, pageUrl) {
   const response = await fetch(`${pageUrl}?fragment=1`, { credentials: "same-origin" });
   slot.innerHTML = await response.text();
-  wirePlayBoth(slot);
-  wireWordPanels(slot);
-  slot.scrollIntoView({ behavior: "smooth", block: "start" });
+  wireResult(slot);
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  slot.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
 }
 
-export function wirePlayBoth(root) {
-  const button = root.querySelector("[data-play-both]");
-  const reference = root.querySelector("#result-reference");
-  const take = root.querySelector("#result-take");
-  if (!button || !reference || !take) return;
-  button.addEventListener("click", () => {
-    take.pause();
-    reference.currentTime = 0;
-    reference.play();
-    reference.addEventListener("ended", () => { take.currentTime = 0; take.play(); }, { once: true });
-  });
+export function wireResult(root) {
+  wireWordPanels(root);
+  wireListening(root);
 }

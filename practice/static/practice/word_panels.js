@@ -22,7 +22,8 @@ export function wireWordPanels(root) {
       const panel = panelOf(button);
       if (panel) {
         panel.hidden = false;
-        panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
+        const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        panel.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
       }
     }
     if (hint) hint.hidden = opening;

@@ -1,0 +1,170 @@
+"""Listening on the result page in Chromium: tap a word and hear the actor's word, then
+the learner's, cut from the stored timings; the actor slowed down; an A–B loop; the
+keyboard; both waveforms on one time axis.
+
+What was played is read from the media elements' own events (`playing`, `pause`, with
+`currentTime`), recorded by a script the test adds, not from the player's state."""
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+
+from practice.tests.factories import DIAGNOSED_LINE, AttemptFactory, LineFactory, diagnosed_feedback
+from practice.tests.test_result_browser import ARTIFACTS, signed_in
+from scripts.tests.factories import tone
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Chromium polls the span's end every 10 ms and pauses; the `pause` event and
+# `currentTime` then lag by a frame or two of audio rendering.
+END_SLACK = 0.12
+
+RECORD_MEDIA = """
+() => {
+  window.played = [];
+  for (const media of document.querySelectorAll('[data-listen] audio')) {
+    const track = media.closest('[data-track]').dataset.track;
+    media.addEventListener('playing', () => window.played.push(
+      {track, event: 'playing', time: media.currentTime, rate: media.playbackRate,
+       pitchKept: media.preservesPitch, at: performance.now()}));
+    media.addEventListener('pause', () => window.played.push(
+      {track, event: 'pause', time: media.currentTime, at: performance.now()}));
+  }
+}
+"""
+
+
+def spans(page) -> list[tuple[str, float, float]]:
+    """(track, start, end) for each stretch played: a `playing` and the `pause` after it."""
+    events = page.evaluate("window.played")
+    out, open_ = [], {}
+    for e in events:
+        if e["event"] == "playing":
+            open_.setdefault(e["track"], e["time"])
+        elif e["track"] in open_:
+            out.append((e["track"], open_.pop(e["track"]), e["time"]))
+    return out
+
+
+@pytest.fixture
+def result_page(live_server, page):
+    from playwright.sync_api import expect
+
+    feedback = diagnosed_feedback()
+    line = LineFactory(
+        text=DIAGNOSED_LINE,
+        reference_audio=ContentFile(tone(3.0, freq=200.0), name="actor.wav"),
+        duration=3.0,
+    )
+    attempt = AttemptFactory(
+        line=line,
+        recording=ContentFile(tone(2.0, freq=300.0), name="take.wav"),
+        content_type="audio/wav",
+        duration=2.0,
+        overall=70.0,
+        detailed_feedback=feedback,
+    )
+    signed_in(page, live_server, attempt.user)
+    page.goto(f"{live_server.url}/attempts/{attempt.job_id}/")
+    expect(page.locator("#result [data-listen]")).to_have_attribute("data-ready", "1")
+    page.evaluate(RECORD_MEDIA)
+    words = [w for w in feedback["words"] if w["status"] != "inserted"]
+    return page, words
+
+
+def test_tapping_a_word_plays_the_actors_word_then_the_learners(result_page):
+    from playwright.sync_api import expect
+
+    page, words = result_page
+    rain = words[1]
+
+    page.get_by_role("button", name=re.compile(r"^rain:")).click()
+
+    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    (actor, a0, a1), (take, t0, t1) = spans(page)[:2]
+    assert actor == "actor"
+    assert a0 == pytest.approx(rain["ref_start"], abs=0.02)
+    assert rain["ref_end"] <= a1 <= rain["ref_end"] + END_SLACK
+    assert take == "take"
+    assert t0 == pytest.approx(rain["start"], abs=0.02)
+    assert rain["end"] <= t1 <= rain["end"] + END_SLACK
+    # The word's panel opens too, and its phones are marked by score.
+    expect(page.locator("#word-panel-1 .phone.band-weak")).to_have_count(1)
+
+
+def test_the_actor_plays_slower_with_the_pitch_kept(result_page):
+    page, _ = result_page
+
+    page.get_by_role("button", name="0.5×").click()
+    page.locator("#result [data-play=actor]").click()
+    page.wait_for_function("window.played.some(e => e.event === 'playing')")
+    page.wait_for_timeout(1200)
+    page.locator("#result [data-play=stop]").click()
+
+    events = page.evaluate("window.played")
+    start = next(e for e in events if e["event"] == "playing")
+    stop = next(e for e in events if e["event"] == "pause")
+    media_seconds = stop["time"] - start["time"]
+    wall_seconds = (stop["at"] - start["at"]) / 1000
+    assert start["rate"] == 0.5
+    assert start["pitchKept"] is True
+    assert media_seconds / wall_seconds == pytest.approx(0.5, abs=0.12)
+
+
+def test_an_a_b_loop_repeats_the_chosen_words(result_page):
+    from playwright.sync_api import expect
+
+    page, words = result_page
+    loop = page.locator("#result [data-loop]")
+    page.select_option("#result-loop-from", label="rain")
+    page.select_option("#result-loop-to", label="Spain.")
+
+    loop.click()
+    expect(loop).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    loop.click()
+    expect(loop).to_have_attribute("aria-pressed", "false")
+
+    played = [s for s in spans(page) if s[0] == "actor"]
+    start, end = words[1]["ref_start"], words[-1]["ref_end"]
+    assert len(played) >= 2
+    for _track, a, b in played[:2]:
+        assert a == pytest.approx(start, abs=0.02)
+        assert end <= b <= end + END_SLACK
+
+
+def test_the_keyboard_moves_between_words_and_plays_them(result_page):
+    from playwright.sync_api import expect
+
+    page, words = result_page
+    first = page.locator("#result [data-word='0']")
+    first.focus()
+
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#result [data-word='1']")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    assert spans(page)[0][1] == pytest.approx(words[1]["ref_start"], abs=0.02)
+
+    page.evaluate("window.played = []")
+    page.keyboard.press("Space")
+    page.wait_for_function("window.played.some(e => e.event === 'playing')")
+    assert page.evaluate("window.played[0]")["track"] == "actor"
+    assert page.evaluate("window.played[0]")["time"] == pytest.approx(0, abs=0.05)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_both_waveforms_are_drawn_on_one_time_axis(result_page, width, height):
+    page, _ = result_page
+    page.set_viewport_size({"width": width, "height": height})
+
+    boxes = {}
+    for track in ("actor", "take"):
+        wave = page.locator(f"#result [data-track={track}] [data-wave]")
+        assert wave.locator("canvas").count() >= 1  # wavesurfer draws in its shadow root
+        boxes[track] = wave.bounding_box()
+    # 2 s of take against 3 s of the actor: two thirds as wide, from the same left edge.
+    assert boxes["take"]["width"] / boxes["actor"]["width"] == pytest.approx(2 / 3, abs=0.02)
+    assert boxes["take"]["x"] == pytest.approx(boxes["actor"]["x"], abs=1)
+    page.screenshot(path=str(ARTIFACTS / f"result-listen-{width}.png"), full_page=True)
