@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -219,3 +220,105 @@ def sql_statements():
 
     with connection.execute_wrapper(record):
         yield seen
+
+
+# --- Checks every learner page passes in the browser tests (accessibility, layout, hosts) ---
+
+AXE_SCRIPT = BASE_DIR / "yousync" / "tests" / "vendor" / "axe.min.js"
+# axe's four impacts are minor, moderate, serious and critical; the last two fail a page.
+BLOCKING_IMPACTS = ("serious", "critical")
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
+
+_AXE_RUN = """async ([impacts, rules]) => {
+  const options = {resultTypes: ["violations"]};
+  if (rules.length) options.runOnly = {type: "rule", values: rules};
+  const result = await axe.run(document, options);
+  return result.violations
+    .filter((v) => impacts.includes(v.impact))
+    .map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+      summaries: v.nodes.map((n) => n.failureSummary),
+    }));
+}"""
+
+
+def axe_violations(
+    page, *, impacts: tuple[str, ...] = BLOCKING_IMPACTS, rules: tuple[str, ...] = ()
+) -> list[dict]:
+    """axe-core's violations on the page as it is now, those of the given impacts (all
+    rules, or only `rules`, e.g. ("color-contrast",) after switching to dark): each a dict
+    of id, impact, help, helpUrl, targets (CSS selectors) and summaries. axe is evaluated
+    from the vendored copy (yousync/tests/vendor), so a page's Content Security Policy
+    doesn't stop it and nothing is fetched."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text())
+    return page.evaluate(_AXE_RUN, [list(impacts), list(rules)])
+
+
+def axe_report(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for target, summary in zip(v["targets"], v["summaries"], strict=True):
+            detail = " ".join(summary.split())
+            lines.append(f"    {target}: {detail[:300]}")
+    return "\n".join(lines)
+
+
+def assert_no_serious_axe_violations(page, label: str = "") -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe on {label or page.url}:\n{axe_report(violations)}"
+
+
+def horizontal_overflow(page) -> dict:
+    """How far the page scrolls sideways (0 when it doesn't) and the elements that stick
+    out past the right edge of the viewport, outermost first, for the failure message."""
+    return page.evaluate(
+        """() => {
+          const root = document.documentElement;
+          const width = root.clientWidth;
+          const wide = [];
+          for (const el of document.body.querySelectorAll("*")) {
+            const box = el.getBoundingClientRect();
+            if (box.width && box.right > width + 0.5 && wide.length < 8) {
+              const cls = typeof el.className === "string" && el.className.trim()
+                ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+              wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls}`
+                        + ` right=${Math.round(box.right)}`);
+            }
+          }
+          return {overflow: root.scrollWidth - width, elements: wide};
+        }"""
+    )
+
+
+def assert_no_horizontal_overflow(page, label: str = "") -> None:
+    found = horizontal_overflow(page)
+    assert found["overflow"] <= 0, (
+        f"{label or page.url} scrolls {found['overflow']} px sideways at "
+        f"{page.viewport_size}; sticking out: {found['elements']}"
+    )
+
+
+class RequestLog:
+    """Every URL a browser context requests, recorded from the moment it is made."""
+
+    def __init__(self, context) -> None:
+        self.urls: list[str] = []
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def foreign(self, base_url: str) -> list[str]:
+        """The requests that went to any host but the one of `base_url` (data: and blob:
+        URLs are the page's own)."""
+        own = urlsplit(base_url).netloc
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).netloc != own
+        ]
+
+    def assert_only(self, base_url: str) -> None:
+        foreign = self.foreign(base_url)
+        assert not foreign, f"requests to hosts other than {base_url}: {foreign}"
