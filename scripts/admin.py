@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from scripts import audio, services
+from scripts import audio, guide, services
 from scripts.admin_import import SceneImportViewsMixin
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 
@@ -83,6 +83,8 @@ def _save_line(form: forms.ModelForm, line: Line) -> None:
     line.save()
     if "reference_audio" in form.changed_data:  # cleared
         services.line_check_audio(line=line)
+    # A new line or a changed text: its guide voice is made (again) once this commits.
+    guide.lines_queue_guide_voice(lines=[line])
 
 
 class LineInline(admin.TabularInline):
@@ -142,13 +144,13 @@ class ScriptAdmin(SceneImportViewsMixin, admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     inlines = [LineInline]
-    actions = ["publish", "unpublish", "check_audio"]
+    actions = ["publish", "unpublish", "check_audio", "make_guide_voice"]
     fieldsets = [
         (
             None,
             {"fields": ["title", "work_title", "kind", "language", "difficulty", "description"]},
         ),
-        (_("Media"), {"fields": ["cover", "scene_audio", "scene_player"]}),
+        (_("Media"), {"fields": ["cover", "scene_audio", "scene_player", "guide_voice"]}),
         (_("Publishing"), {"fields": ["is_published", "created_at", "updated_at"]}),
     ]
     readonly_fields = ["scene_player", "created_at", "updated_at"]
@@ -184,6 +186,11 @@ class ScriptAdmin(SceneImportViewsMixin, admin.ModelAdmin):
     @admin.display(description=_("scene audio"))
     def scene_player(self, script: Script) -> str:
         return audio_player(script.scene_audio)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"guide_voice", "language"} & set(form.changed_data):
+            guide.lines_queue_guide_voice(lines=obj.lines.select_related("script"))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Line:
@@ -229,6 +236,23 @@ class ScriptAdmin(SceneImportViewsMixin, admin.ModelAdmin):
             messages.WARNING if bad else messages.SUCCESS,
         )
 
+    @admin.action(
+        description=_("Make the guide voice for selected scripts where it is missing"),
+        permissions=["change"],
+    )
+    def make_guide_voice(self, request, queryset):
+        count = guide.scripts_queue_guide_voice(scripts=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d line queued for a guide voice.",
+                "%(count)d lines queued for a guide voice.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
 
 @admin.register(Line)
 class LineAdmin(admin.ModelAdmin):
@@ -251,8 +275,9 @@ class LineAdmin(admin.ModelAdmin):
         "player",
         "duration",
         "audio_status",
+        "guide_players",
     ]
-    readonly_fields = ["player", "duration", "audio_status"]
+    readonly_fields = ["player", "duration", "audio_status", "guide_players"]
 
     def get_form(
         self, request: HttpRequest, obj: Line | None = None, change: bool = False, **kwargs: Any
@@ -271,6 +296,19 @@ class LineAdmin(admin.ModelAdmin):
     @admin.display(description=_("audio"), ordering="audio_status")
     def status(self, line: Line) -> str:
         return audio_status_badge(line)
+
+    @admin.display(description=_("guide voice (synthetic)"))
+    def guide_players(self, line: Line) -> str:
+        if not line.pk or not guide.guide_voice_wanted(line):
+            return str(_("Off for this script or language.")) if line.pk else "—"
+        if not guide.guide_is_current(line):
+            return str(_("Not made yet for this text."))
+        return format_html(
+            "{} {} {}",
+            audio_player(line.guide_audio),
+            _("slow:"),
+            audio_player(line.guide_audio_slow),
+        )
 
     def save_model(self, request, obj, form, change):
         _save_line(form, obj)

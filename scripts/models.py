@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -44,6 +44,14 @@ class Script(models.Model):
         help_text=_("The whole scene, optional; lines carry their own clips."),
     )
     is_published = models.BooleanField(_("published"), default=False)
+    guide_voice = models.BooleanField(
+        _("guide voice"),
+        default=True,
+        help_text=_(
+            "Offer learners a synthetic reading of each line, at normal and slow speed "
+            "(English lines only). Switch it off where the synthetic voice would mislead."
+        ),
+    )
     # Batch imports and the demo loader find their own scripts again by this key.
     import_key = models.CharField(_("import key"), max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -99,6 +107,25 @@ class Actor(models.Model):
         return self.name
 
 
+class GuideWord(TypedDict):
+    """One word of a line in the guide voice: where it is heard in each clip (seconds)."""
+
+    text: str
+    start: float
+    end: float
+    slow_start: float
+    slow_end: float
+
+
+class GuideData(TypedDict):
+    """What a line's guide audio was made from (Line.guide)."""
+
+    format: int
+    voice: str
+    text: str
+    words: list[GuideWord]
+
+
 class AudioStatus(models.TextChoices):
     OK = "ok", _("OK")
     MISSING = "missing", _("Missing")
@@ -138,6 +165,16 @@ class Line(models.Model):
     # Filled by the scoring engine (pitch, alignment) so attempts need not recompute it.
     reference_analysis: "models.JSONField[dict[str, Any] | None, dict[str, Any] | None]" = (
         models.JSONField(_("reference analysis"), null=True, blank=True)
+    )
+    # The guide voice (scripts.guide): a synthetic reading at normal and slow speed, and
+    # what it was made from (text, voice) with each word's span, so a changed text is
+    # never heard with the old audio.
+    guide_audio = models.FileField(_("guide voice"), upload_to="guide/%Y/%m/", blank=True)
+    guide_audio_slow = models.FileField(
+        _("guide voice, slow"), upload_to="guide/%Y/%m/", blank=True
+    )
+    guide: "models.JSONField[GuideData | None, GuideData | None]" = models.JSONField(
+        _("guide voice details"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Indexed: the catalogue version (scripts.selectors.catalogue_version) reads its max.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from scripts import audio
+from scripts import audio, guide
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 from scripts.subtitles import Cue, CueError, SubtitleError, decode_subtitles, parse_subtitles
 
@@ -179,6 +179,7 @@ def scene_import_run(
                 _set_progress(scene_import, progress=progress, stage=_("Cutting clips"))
         with transaction.atomic():
             script = _script_create(scene_import, cues, clips, translations, publish)
+            guide.lines_queue_guide_voice(lines=script.lines.select_related("script"))
         _set_progress(
             scene_import,
             status=ImportStatus.COMPLETED,
@@ -335,8 +336,9 @@ def script_files_present(*, script: Script) -> bool:
 
 
 def script_delete(*, script: Script) -> None:
-    """Deletes the script, its lines and their clips from storage."""
-    names = [n for n in script.lines.values_list("reference_audio", flat=True) if n]
+    """Deletes the script, its lines and their clips (actor's and guide's) from storage."""
+    files = script.lines.values_list("reference_audio", "guide_audio", "guide_audio_slow")
+    names = [name for row in files for name in row if name]
     script.imports.all().delete()
     script.delete()
     for name in names:

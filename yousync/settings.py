@@ -205,6 +205,7 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "analysis.middleware.WorkerLifecycle",
+    "scripts.middleware.GuideVoiceCatchUp",
 ]
 if REDIS_URL:
     DRAMATIQ_BROKER = {
@@ -562,6 +563,9 @@ SCENE_IMPORT_MAX_UPLOAD_MB = _positive_int("SCENE_IMPORT_MAX_UPLOAD_MB", 200)
 # Silence kept around each cue when its clip is cut from the scene.
 SCENE_IMPORT_CLIP_PAD_SECONDS = env.float("SCENE_IMPORT_CLIP_PAD_SECONDS", default=0.15)
 CATALOGUE_PAGE_SIZE = _positive_int("CATALOGUE_PAGE_SIZE", 12)
+# The guide voice (scripts.guide, docs/guide-voice.md): a synthetic reading of each line,
+# made by a worker job with Festival. Off: no jobs, and no guide in the pages or the API.
+GUIDE_VOICE = env_bool("GUIDE_VOICE", True)
 
 # --- Remote analysis -----------------------------------------------------------------------
 # "local": workers run the scoring engine. "remote": the worker sends the recording to

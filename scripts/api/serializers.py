@@ -3,7 +3,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from scripts.guide import guide_body
 from scripts.models import Actor, Kind, Language, Line, Script
+from scripts.selectors import line_song
 
 
 def file_url(file: FieldFile, request) -> str | None:
@@ -71,6 +73,8 @@ def token_body(line: Line, request) -> dict:
         "end_time": line.end_time,
         "duration": line.duration,
         "audio_url": file_url(line.reference_audio, request),
+        "song": line_song(line),
+        "guide": guide_body(line, url=lambda file: file_url(file, request)),
     }
 
 
@@ -130,11 +134,50 @@ class ScriptListSerializer(ScriptSummarySerializer):
         }
 
 
+class GuideWordSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The word as written (punctuation left out).")
+    start = serializers.FloatField(help_text="Seconds into the normal-speed clip.")
+    end = serializers.FloatField()
+    slow_start = serializers.FloatField(help_text="Seconds into the slow clip.")
+    slow_end = serializers.FloatField()
+
+
+class GuideSerializer(serializers.Serializer):
+    """A synthetic reading of the line (the guide voice); null when the script has it
+    switched off, the language has no voice, or it is not made yet."""
+
+    synthetic = serializers.BooleanField(help_text="Always true: tell learners it is synthetic.")
+    voice = serializers.CharField(
+        help_text="Which voice made it, e.g. festival:cmu_us_slt_arctic_hts."
+    )
+    voice_label = serializers.CharField()
+    url = serializers.URLField(help_text="The line at normal speed (FLAC).")
+    slow_url = serializers.URLField(help_text="The line read slowly by the voice itself (FLAC).")
+    slow_factor = serializers.FloatField(help_text="About how many times longer the slow clip is.")
+    words = GuideWordSerializer(many=True)
+
+
+class SongSerializer(serializers.Serializer):
+    """A song line's key and starting note, from the actor's clip; null for speech lines.
+    Each value is null when the engine could not tell (too few notes for a key) or has
+    not analysed the clip yet."""
+
+    key = serializers.CharField(allow_null=True, help_text='The key, e.g. "A minor".')
+    key_ko = serializers.CharField(allow_null=True, help_text='The key in Korean, e.g. "가단조".')
+    start_note = serializers.CharField(allow_null=True, help_text='The first note, e.g. "E4".')
+    start_midi = serializers.IntegerField(allow_null=True, help_text="Its MIDI number (E4 = 64).")
+    start_hz = serializers.FloatField(
+        allow_null=True, help_text="The actor's pitch on it, Hz: play it before the count-in."
+    )
+
+
 class TokenSerializer(serializers.ModelSerializer):
     """A line, called a token by the mobile app."""
 
     actor = ActorSerializer(allow_null=True)
     audio_url = FileUrlField(source="reference_audio")
+    song = SongSerializer(allow_null=True, read_only=True)
+    guide = GuideSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Line
@@ -148,6 +191,8 @@ class TokenSerializer(serializers.ModelSerializer):
             "end_time",
             "duration",
             "audio_url",
+            "song",
+            "guide",
         ]
 
     def to_representation(self, instance):
