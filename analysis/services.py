@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
 from analysis import engine
 from analysis.engine.recording import REFERENCE_FORMAT
-from scripts.models import Line
+from scripts.models import Kind, Line
 
 
 def reference_analysis_is_current(line: Line) -> bool:
@@ -14,6 +17,8 @@ def reference_analysis_is_current(line: Line) -> bool:
         and cached.get("text") == line.text
         and cached.get("kind") == line.script.kind
         and cached.get("language") == line.script.language
+        # Song lines analysed before song mode lack their key and starting note.
+        and (line.script.kind != Kind.SONG or "song" in cached)
     )
 
 
@@ -25,6 +30,22 @@ def reference_analysis_for(line: Line) -> dict[str, Any]:
         data = engine.analyse_reference(
             handle.read(), line.text, line.script.kind, language=line.script.language
         )
-    Line.objects.filter(id=line.id).update(reference_analysis=data)
+    # updated_at moves the catalogue's version: the API's tokens show the song's key and
+    # starting note from this analysis, and their cached bodies must not outlive it.
+    Line.objects.filter(id=line.id).update(reference_analysis=data, updated_at=timezone.now())
     line.reference_analysis = data
     return data
+
+
+def reference_analyses_refresh(*, lines: QuerySet[Line]) -> tuple[int, int]:
+    """Analyses each line's reference clip that has no current analysis (a new line, a
+    changed text, an older engine format, a song line from before song mode).
+    Returns (analysed, already current)."""
+    analysed = current = 0
+    for line in lines.select_related("script").order_by("pk"):
+        if line.reference_analysis is not None and reference_analysis_is_current(line):
+            current += 1
+            continue
+        reference_analysis_for(line)
+        analysed += 1
+    return analysed, current

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load the demo content, serve on http://$HOST:$PORT.
+# `make run`: migrate, load the demo content (songs analysed), serve on http://$HOST:$PORT.
 # Development by default (DEBUG=1, so no SECRET_KEY is needed); export DEBUG=0 and a
 # SECRET_KEY to try production settings locally.
 set -euo pipefail
@@ -9,5 +9,8 @@ PY=.venv/bin/python
 $PY manage.py migrate --noinput
 if $PY manage.py help load_demo >/dev/null 2>&1; then
   $PY manage.py load_demo
+  # The demo song's key and starting note (and word timings) before its first take;
+  # a few seconds once, nothing on later runs.
+  $PY manage.py analyse_references --kind song
 fi
 exec $PY manage.py serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

@@ -50,6 +50,7 @@ from practice.models import (
     PracticeSession,
 )
 from scripts.models import Line
+from scripts.selectors import song_analysis
 
 DIMENSIONS = ("overall", "pronunciation", "intonation", "timing", "emotion")
 TREND_POINTS = 20  # scores drawn per line in the history sparkline
@@ -113,6 +114,8 @@ def dubbed_lines(
             best_scores=F("learner_stats__best_scores"),
             last_scores=F("learner_stats__last_scores"),
             last_job_id=F("learner_stats__last_job_id"),
+            # The token shape's `song`, without loading the whole reference analysis.
+            song_analysis=song_analysis(),
         )
         .select_related("script", "actor")
         # What the history page and the API's token shape show, nothing else.

@@ -1,13 +1,14 @@
 """Reads for the catalogue. Learners only ever see published scripts and lines whose
 reference audio was checked; each query here has a fixed count, whatever the size."""
 
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 
-from scripts.models import Actor, AudioStatus, Line, Script
+from scripts.models import Actor, AudioStatus, Kind, Line, Script
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -103,3 +104,44 @@ def catalogue_version() -> str:
         cursor.execute(f"SELECT {', '.join(parts)}")
         row = cursor.fetchone()
     return ":".join(str(value) for value in row)
+
+
+class SongGuide(TypedDict):
+    """What singing a song line needs from the actor's clip (the engine's
+    ``types.SongAnalysis``, flattened): the key, and the first note to play before the
+    count-in. Each is None when the engine could not tell, or has not analysed the clip
+    in song mode yet."""
+
+    key: str | None  # "A minor"
+    key_ko: str | None  # "가단조"
+    start_note: str | None  # "E4"
+    start_midi: int | None  # 64
+    start_hz: float | None  # 329.6, the actor's own pitch on it
+
+
+def song_analysis() -> KeyTransform:
+    """The song part of a line's stored reference analysis, for querysets that leave the
+    whole analysis out (it holds every 10 ms of the clip): annotate ``song_analysis``."""
+    return KeyTransform("song", "reference_analysis")
+
+
+def line_song(line: Line) -> SongGuide | None:
+    """The key and starting note of a song line; None for speech lines. Reads the stored
+    reference analysis, or the ``song_analysis`` annotation where that was left out;
+    no query either way (the line's script must be loaded, as every caller has it)."""
+    if line.script.kind != Kind.SONG:
+        return None
+    data: dict[str, Any] | None
+    if "reference_analysis" in line.get_deferred_fields():
+        data = getattr(line, "song_analysis", None)
+    else:
+        data = (line.reference_analysis or {}).get("song")
+    key = (data or {}).get("key") or {}
+    start = (data or {}).get("start_note") or {}
+    return {
+        "key": key.get("name"),
+        "key_ko": key.get("name_ko"),
+        "start_note": start.get("name"),
+        "start_midi": start.get("midi"),
+        "start_hz": start.get("hz"),
+    }

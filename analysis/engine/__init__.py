@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import align, audio, lexicon, models, phonemes, pitch, vad
+from . import align, audio, lexicon, models, phonemes, pitch, song, vad
 from .emotion import score_emotion
 from .errors import (
     WARNING_MESSAGES,
@@ -148,12 +148,18 @@ def analyse_reference(
     max_seconds: float | None = None,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """Analyse the actor's clip once; the JSON-serialisable result is cached per line."""
+    """Analyse the actor's clip once; the JSON-serialisable result is cached per line.
+
+    Song lines also get ``"song"``: the key and the starting note (``types.SongAnalysis``).
+    """
     lang = _language(text, language)
     words = _words(text, lang)
-    data = _analyse_reference(reference, words, kind, max_seconds, lang).to_dict()
+    analysis = _analyse_reference(reference, words, kind, max_seconds, lang)
+    data = analysis.to_dict()
     data["text"] = text
     data["kind"] = kind
+    if kind == "song":
+        data["song"] = song.describe_recording(analysis)
     return data
 
 

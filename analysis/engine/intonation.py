@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .recording import RecordingAnalysis
+from .song import word_pitch_offset
 
 # RMS difference (semitones) at which the "closeness" half of the score has fallen to
 # 1/e: three semitones is a minor third, an obviously different melody.
@@ -30,6 +31,9 @@ RANGE_FLOOR_ST = 0.5
 # Songs: within one semitone (octave-folded) is on the note; credit fades to zero at two.
 SONG_TOLERANCE_ST = 1.0
 MIN_VOICED_FRAMES = 15
+# Songs: a word's pitch offset needs 0.1 s (10 frames) where both sang it; shorter
+# stretches are consonant transitions and glides, and a tip about them could not be acted on.
+MIN_OFFSET_FRAMES = 10
 
 
 @dataclass
@@ -85,6 +89,7 @@ def _word_segments(
     diff: np.ndarray,
     voiced_ref: np.ndarray,
     kind: str,
+    raw_diff: np.ndarray,
 ) -> list[dict[str, Any]]:
     segments: list[dict[str, Any]] = []
     for w in ref.alignment.words:
@@ -107,6 +112,12 @@ def _word_segments(
             seg["error"] = round(float(np.mean(np.abs(d))), 2)
         else:
             seg["error"] = round(float(np.sqrt(np.mean(d**2))), 2)
+        if kind == "song":
+            # The word's own offset, from its unfolded frames (see word_pitch_offset).
+            sung = raw_diff[m & np.isfinite(raw_diff)]
+            seg["offset"] = None
+            if len(sung) >= MIN_OFFSET_FRAMES:
+                seg["offset"] = round(word_pitch_offset(sung), 1) + 0.0  # + 0.0: no "-0.0"
         segments.append(seg)
     return segments
 
@@ -126,9 +137,10 @@ def score_intonation(ref: RecordingAnalysis, att: RecordingAnalysis, kind: str) 
     both = voiced_ref & np.isfinite(att_curve)
     coverage = float(both.sum() / max(1, voiced_ref.sum()))
     diff = att_curve - ref_curve
+    raw_diff = diff
     if kind == "song":
         diff = (diff + 6.0) % 12.0 - 6.0  # octave-folded: singing an octave up is fine
-    segments = _word_segments(ref, ref_times, diff, voiced_ref, kind)
+    segments = _word_segments(ref, ref_times, diff, voiced_ref, kind, raw_diff)
     if both.sum() < MIN_VOICED_FRAMES:
         return IntonationResult(
             0.0, None, None, coverage, ref_times, ref_curve, att_curve, segments

@@ -79,7 +79,12 @@ def track_pitch(samples: np.ndarray, kind: str = "speech") -> PitchTrack:
         values = pitch.selected_array["frequency"]
         times = pitch.xs()
     hz = np.full(n_frames, np.nan)
-    idx = np.round(times / HOP_SECONDS).astype(int)
+    # Praat's frames are a uniform grid, often centred half a hop off ours (x1 = 0.025 s
+    # for a clip of whole 10 ms). Rounding each time on its own then sends pairs of frames
+    # to one slot (0.5 rounds to even) and leaves the next empty: a third of the pitch was
+    # lost. The first frame decides the offset; the rest follow it one slot each.
+    first = round(float(times[0]) / HOP_SECONDS) if len(times) else 0
+    idx = first + np.arange(len(times))
     ok = (idx >= 0) & (idx < n_frames) & (values > 0)
     hz[idx[ok]] = values[ok]
     return PitchTrack(hz=hz)

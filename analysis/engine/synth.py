@@ -108,6 +108,48 @@ def exaggerate_pitch(samples: np.ndarray, factor: float = 2.0) -> np.ndarray:
     return _manipulate(samples, f"MEDIAN * (self / MEDIAN) ^ {factor}")
 
 
+def midi_hz(midi: float) -> float:
+    return float(440.0 * 2 ** ((midi - 69) / 12))
+
+
+def sung_tones(
+    notes: list[tuple[float, float]], gap: float = 0.05, vibrato_st: float = 0.0
+) -> np.ndarray:
+    """A voice-like harmonic tone per (MIDI note, seconds), a short gap after each, padded
+    with 0.3 s of silence. ``vibrato_st``: depth of a 5.5 Hz vibrato, semitones."""
+    parts = [np.zeros(int(0.3 * SAMPLE_RATE), np.float32)]
+    for midi, seconds in notes:
+        t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+        f0 = midi_hz(midi) * 2 ** (vibrato_st / 12 * np.sin(2 * np.pi * 5.5 * t))
+        phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
+        tone = sum(np.sin(k * phase) / k for k in range(1, 8))
+        fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)  # 20 ms, no clicks
+        parts += [
+            (0.2 * tone * fade).astype(np.float32),
+            np.zeros(int(gap * SAMPLE_RATE), np.float32),
+        ]
+    parts.append(np.zeros(int(0.3 * SAMPLE_RATE), np.float32))
+    return np.concatenate(parts)
+
+
+def sing(samples: np.ndarray, notes: list[tuple[float, float, float]]) -> np.ndarray:
+    """The recording's words on a melody: each (start s, end s, MIDI note) held flat,
+    formants and timing kept (Praat's PSOLA); between notes the pitch glides."""
+    import parselmouth
+    from parselmouth.praat import call
+
+    sound = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=SAMPLE_RATE)
+    manipulation = call(sound, "To Manipulation", 0.01, 60, 600)
+    tier = call("Create PitchTier", "melody", 0.0, sound.duration)
+    for start, end, midi in notes:
+        edge = min(0.01, (end - start) / 4)  # two points per note: a flat, held pitch
+        call(tier, "Add point", start + edge, midi_hz(midi))
+        call(tier, "Add point", end - edge, midi_hz(midi))
+    call([tier, manipulation], "Replace pitch tier")
+    out = call(manipulation, "Get resynthesis (overlap-add)")
+    return np.asarray(out.values[0], dtype=np.float32)
+
+
 def add_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     power = float(np.mean(samples**2))

@@ -23,6 +23,38 @@ class Tip(TypedDict):
     dimension: str
     en: str
     ko: str
+    word: NotRequired[int]  # the word it is about (its index), so the page can play it
+
+
+class KeyEstimate(TypedDict):
+    name: str  # "A minor"
+    name_ko: str  # "가단조"
+    tonic: str  # "A", "Bb", "F#"
+    mode: str  # major, minor
+    confidence: float  # Pearson r of the sung-time histogram with the key's profile
+    margin: float  # r of this key minus r of the runner-up
+    runner_up: str
+
+
+class SungNote(TypedDict):
+    midi: int  # 64
+    name: str  # "E4"
+    hz: float  # the actor's own pitch on it
+    start: float  # seconds into the reference clip
+    end: float
+
+
+class SongAnalysis(TypedDict):
+    """``analyse_reference(...)["song"]`` for song lines (absent for speech)."""
+
+    key: KeyEstimate | None
+    key_reason: str | None  # why not: too_little_singing, too_few_notes, no_clear_key, ambiguous
+    start_note: SungNote | None  # the first held note; None when no note is held
+    tuning_cents: float  # how far the notes sit from A440 equal temperament
+    notes: int  # held notes found
+    # Seconds held on each pitch class, C first: the lines of one song can be added up
+    # and given to song.estimate_key for the song's key.
+    pitch_classes: list[float]
 
 
 class PhoneFeedback(TypedDict):
@@ -53,6 +85,9 @@ class WordFeedback(TypedDict):
     phone_scores: NotRequired[list[PhoneFeedback]]
     issue: NotRequired[WordIssue | None]
     phones: NotRequired[list[str]]  # inserted words: the aligner's ARPAbet phones
+    # Songs only: the learner's pitch minus the actor's on this word, semitones (octave-
+    # folded, so in [-6, 6)), rounded to 0.1; None where either sang too little of it.
+    pitch_offset: NotRequired[float | None]
 
 
 class WeakPhone(TypedDict):

@@ -104,3 +104,31 @@ def test_api_query_counts_do_not_grow_with_scripts_or_lines(client):
 
     assert queries("/api/scripts/") == list_few
     assert queries(f"/api/scripts/{large.pk}/") == detail_small
+
+
+def test_api_tokens_carry_a_song_lines_key_and_starting_note(client):
+    song = LineFactory(
+        script__kind=Kind.SONG,
+        reference_analysis={
+            "song": {
+                "key": {"name": "C major", "name_ko": "다장조"},
+                "start_note": {"midi": 60, "name": "C4", "hz": 261.6},
+            }
+        },
+    )
+    speech = LineFactory()
+
+    _, token = get_json(client, f"/api/tokens/{song.pk}/")
+    _, script = get_json(client, f"/api/scripts/{song.script_id}/")
+    _, speech_token = get_json(client, f"/api/tokens/{speech.pk}/")
+
+    expected = {
+        "key": "C major",
+        "key_ko": "다장조",
+        "start_note": "C4",
+        "start_midi": 60,
+        "start_hz": 261.6,
+    }
+    assert token["song"] == expected
+    assert script["tokens"][0]["song"] == expected
+    assert speech_token["song"] is None
