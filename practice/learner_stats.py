@@ -80,8 +80,15 @@ def _refresh_line(user_id: int, line_id: int) -> None:
         LearnerLineStats.objects.filter(user_id=user_id, line_id=line_id).delete()
         return
     scored = attempts.filter(SCORED)
-    last = scored.order_by("-created_at", "-id").values(*DIMENSIONS, "created_at").first()
+    last = scored.order_by("-created_at", "-id").values(*DIMENSIONS, "created_at", "job_id").first()
     first = scored.order_by("created_at", "id").values("overall").first()
+    # The latest of the takes with the best overall score.
+    best_job_id = (
+        scored.filter(overall__isnull=False)
+        .order_by("-overall", "-created_at", "-id")
+        .values_list("job_id", flat=True)
+        .first()
+    )
     last_job_id = (
         attempts.filter(COUNTED).order_by("-created_at", "-id").values_list("job_id", flat=True)
     ).first()
@@ -98,6 +105,8 @@ def _refresh_line(user_id: int, line_id: int) -> None:
             "best_scores": best,
             "last_scores": _scores(last),
             "last_job_id": last_job_id,
+            "best_job_id": best_job_id,
+            "last_scored_job_id": last and last["job_id"],
             "last_attempt_at": totals["last_attempt_at"],
             "last_scored_at": last and last["created_at"],
         },

@@ -175,6 +175,9 @@ class LearnerLineStats(models.Model):
     best_scores = models.JSONField(default=dict, blank=True)
     last_scores = models.JSONField(default=dict, blank=True)
     last_job_id = models.UUIDField(null=True, blank=True)
+    # The takes behind best_overall and last_overall, for links from the history.
+    best_job_id = models.UUIDField(null=True, blank=True)
+    last_scored_job_id = models.UUIDField(null=True, blank=True)
     last_attempt_at = models.DateTimeField()
     last_scored_at = models.DateTimeField(null=True, blank=True)
 

@@ -96,8 +96,10 @@ def dubbed_lines(
 ) -> QuerySet[Line]:
     """Each line the learner tried (from their line records, kept current by
     practice.learner_stats) with `attempt_count`, `best_overall`, `last_overall`,
-    `first_overall`, `last_attempt_at`, `best_scores`, `last_scores` and `last_job_id`;
-    newest activity first unless `order` says "best", "weakest" or "most"."""
+    `first_overall`, `last_attempt_at`, `best_scores`, `last_scores`, `last_job_id` (the
+    latest take, scored or not) and `best_job_id` / `last_scored_job_id` (the takes behind
+    `best_overall` / `last_overall`); newest activity first unless `order` says "best",
+    "weakest" or "most"."""
     lines = Line.objects.filter(learner_stats__user=user)
     if kind:
         lines = lines.filter(script__kind=kind)
@@ -114,6 +116,8 @@ def dubbed_lines(
             best_scores=F("learner_stats__best_scores"),
             last_scores=F("learner_stats__last_scores"),
             last_job_id=F("learner_stats__last_job_id"),
+            best_job_id=F("learner_stats__best_job_id"),
+            last_scored_job_id=F("learner_stats__last_scored_job_id"),
             # The token shape's `song`, without loading the whole reference analysis.
             song_analysis=song_analysis(),
         )

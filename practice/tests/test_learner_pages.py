@@ -110,12 +110,31 @@ def test_history_lists_each_line_with_best_last_attempts_and_trend(learner_clien
     assert f'href="{reverse("practice:line", args=[rising.pk])}"' in html
 
 
+def test_history_best_and_last_scores_link_to_their_takes(learner_client, learner):
+    line = LineFactory(text="You talkin' to me?")
+    AttemptFactory(user=learner, line=line, overall=58.0, created_at=ago(minutes=30))
+    best = AttemptFactory(user=learner, line=line, overall=86.0, created_at=ago(minutes=20))
+    last = AttemptFactory(user=learner, line=line, overall=71.0, created_at=ago(minutes=10))
+    AttemptFactory(user=learner, line=line, pending=True, created_at=ago(minutes=1))
+
+    html = learner_client.get(reverse("practice:history")).content.decode()
+
+    pill_links = r'<a href="([^"]+)" class="score-pill[^"]*"><span class="score-label">(\w+)<'
+    links = {label: href for href, label in re.findall(pill_links, html)}
+    assert links == {
+        "Best": reverse("practice:attempt", args=[best.job_id]),
+        "Last": reverse("practice:attempt", args=[last.job_id]),
+    }
+
+
 def test_history_shows_a_line_still_being_scored_without_scores(learner_client, learner):
     AttemptFactory(user=learner, line=LineFactory(text="Still scoring this."), pending=True)
 
-    text = text_of(learner_client.get(reverse("practice:history")))
+    response = learner_client.get(reverse("practice:history"))
 
-    assert "Still scoring this." in text and "Best — Last —" in text
+    assert "Still scoring this." in text_of(response) and "Best — Last —" in text_of(response)
+    assert 'class="score-pill none"' in response.content.decode()
+    assert "/attempts/" not in response.content.decode()  # no take to open yet
 
 
 def test_history_is_paginated(learner_client, learner):

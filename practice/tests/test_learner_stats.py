@@ -41,6 +41,8 @@ def snapshot(user) -> tuple:
             "best_scores",
             "last_scores",
             "last_job_id",
+            "best_job_id",
+            "last_scored_job_id",
         )
     )
     days = sorted(
@@ -85,6 +87,22 @@ def test_line_record_keeps_best_first_and_last_scores_of_the_learner_only():
         "overall": 70.0,
     }
     assert record.last_job_id == last.job_id
+
+
+def test_line_record_names_the_takes_behind_its_best_and_last_scores():
+    learner = UserFactory()
+    line = LineFactory()
+    AttemptFactory(user=learner, line=line, overall=80.0, created_at=days_ago(4))
+    best = AttemptFactory(user=learner, line=line, overall=80.0, created_at=days_ago(3))
+    last_scored = AttemptFactory(user=learner, line=line, overall=65.0, created_at=days_ago(2))
+    AttemptFactory(user=learner, line=line, failed=True, created_at=days_ago(1))
+    scoring = AttemptFactory(user=learner, line=line, pending=True, created_at=days_ago(0))
+
+    record = LearnerLineStats.objects.get(user=learner, line=line)
+
+    assert record.best_job_id == best.job_id  # the latest of two equal bests
+    assert record.last_scored_job_id == last_scored.job_id
+    assert record.last_job_id == scoring.job_id  # the latest take, still being scored
 
 
 def test_totals_days_and_streak_follow_the_attempts():
