@@ -5,6 +5,8 @@ keyboard; both waveforms on one time axis.
 What was played is read from the media elements' own events (`playing`, `pause`, with
 `currentTime`), recorded by a script the test adds, not from the player's state."""
 
+import itertools
+import math
 import re
 
 import pytest
@@ -12,7 +14,8 @@ from django.core.files.base import ContentFile
 
 from practice.tests.factories import DIAGNOSED_LINE, AttemptFactory, LineFactory, diagnosed_feedback
 from practice.tests.test_result_browser import ARTIFACTS, signed_in
-from scripts.tests.factories import tone
+from scripts.tests.factories import UserFactory, tone
+from yousync.testing import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +48,11 @@ def spans(page) -> list[tuple[str, float, float]]:
         elif e["track"] in open_:
             out.append((e["track"], open_.pop(e["track"]), e["time"]))
     return out
+
+
+@pytest.fixture
+def learner_for_browser():
+    return UserFactory()
 
 
 @pytest.fixture
@@ -168,3 +176,76 @@ def test_both_waveforms_are_drawn_on_one_time_axis(result_page, width, height):
     assert boxes["take"]["width"] / boxes["actor"]["width"] == pytest.approx(2 / 3, abs=0.02)
     assert boxes["take"]["x"] == pytest.approx(boxes["actor"]["x"], abs=1)
     page.screenshot(path=str(ARTIFACTS / f"result-listen-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("width", "height", "shown"), [(1280, 900, "wide"), (390, 844, "narrow")])
+def test_the_pitch_chart_has_a_scale_and_every_word_readable_on_a_phone(
+    live_server, page, width, height, shown
+):
+    from playwright.sync_api import expect
+
+    feedback = diagnosed_feedback()
+    times = [round(0.01 * i, 2) for i in range(200)]
+    feedback["pitch"] = {
+        "unit": "semitones",
+        "times": times,
+        "reference": [round(3 * math.sin(t * 3), 2) if t < 1.6 else None for t in times],
+        "attempt": [round(2 * math.sin(t * 3) - 1, 2) if t < 1.5 else None for t in times],
+    }
+    attempt = AttemptFactory(line=LineFactory(text=DIAGNOSED_LINE), detailed_feedback=feedback)
+    signed_in(page, live_server, attempt.user)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/attempts/{attempt.job_id}/")
+
+    chart = page.locator(f"#result svg.pitch-chart-{shown}")
+    expect(chart).to_be_visible()
+    expect(page.locator("#result svg.pitch-chart:visible")).to_have_count(1)
+    labels = chart.locator("text.word-label")
+    expect(labels).to_have_text(["The", "rain", "in", "Spain."])
+    ticks = chart.locator("text.tick").all_text_contents()
+    assert "0" in ticks and "+2" in ticks and "−2" in ticks  # semitones around the voice
+    assert "1 s" in ticks
+    expect(chart.locator("text.axis-title")).to_have_text("semitones")
+    # Readable: on screen, every label is at least 11 px tall, and none overlaps another.
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    assert min(b["height"] for b in boxes) >= 11
+    for a, b in itertools.combinations(boxes, 2):
+        apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+        assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"result-pitch-{width}.png"))
+
+
+def test_an_unusable_take_gets_an_error_panel_and_cannot_be_sent_again(
+    live_server, playwright_instance, learner_for_browser, settings
+):
+    from playwright.sync_api import expect
+
+    settings.MIN_RECORDING_SECONDS = 20  # any take the browser makes here is too short
+    line = LineFactory(text=DIAGNOSED_LINE)
+    browser = launch_chromium(playwright_instance, "--use-fake-device-for-media-stream")
+    try:
+        page = browser.new_page(locale="en-US")
+        signed_in(page, live_server, learner_for_browser)
+        page.goto(f"{live_server.url}/lines/{line.id}/practice/")
+        page.click("#record")
+        expect(page.locator("#stop")).to_be_visible(timeout=10_000)
+        page.click("#stop")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.click("#submit")
+
+        assert answer.value.status == 400
+        assert answer.value.json()["code"] == "too_short"
+        panel = page.locator("#take-error .error-panel")
+        expect(panel).to_be_visible()
+        expect(panel).to_have_attribute("role", "alert")
+        expect(panel.locator(".error-title")).to_contain_text("The take is too short")
+        expect(panel.locator(".error-what")).to_contain_text("say the whole line")
+        expect(page.locator("#submit")).to_be_disabled()  # the same take cannot go again
+        page.screenshot(path=str(ARTIFACTS / "practice-unusable-take.png"))
+
+        page.click("#redo")  # a new take may be sent
+        expect(panel).to_be_hidden()
+        expect(page.locator("#record")).to_be_enabled()
+    finally:
+        browser.close()
