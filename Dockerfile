@@ -20,9 +20,10 @@ RUN pip install --upgrade pip wheel \
  && if [ -f requirements-nodeps.txt ]; then pip install --no-deps -r requirements-nodeps.txt; fi
 
 FROM python:3.11-slim-bookworm AS runtime
-# espeak-ng gives pronunciations for words the dictionary lacks; libsndfile for soundfile.
+# espeak-ng gives pronunciations for words the dictionary lacks; libsndfile for soundfile;
+# festival and its CMU ARCTIC slt HTS voice speak the guide voice (docs/guide-voice.md).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng libsndfile1 \
+ && apt-get install -y --no-install-recommends espeak-ng libsndfile1 festival festvox-us-slt-hts \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin yousync
 COPY --from=build /opt/venv /opt/venv

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 mkdir -p var test-artifacts
 
 ensure_packages psql:postgresql-client chromium:chromium espeak-ng:espeak-ng ffmpeg:ffmpeg sox:sox
+# The guide voice's synthesiser and its voice (scripts/tts.py); the voice has no command.
+ensure_packages festival:festival
+[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || apt_install festvox-us-slt-hts
 ensure_postgres
 ensure_redis
 start_moto
