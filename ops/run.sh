@@ -9,8 +9,9 @@ PY=.venv/bin/python
 $PY manage.py migrate --noinput
 if $PY manage.py help load_demo >/dev/null 2>&1; then
   $PY manage.py load_demo
-  # The demo song's key and starting note (and word timings) before its first take;
-  # a few seconds once, nothing on later runs.
-  $PY manage.py analyse_references --kind song
+  # Every demo line's word timings (tap a word to hear it, the A-B loop, lyrics lit on
+  # the beat) and the songs' key and starting note before the first take: about 25 s
+  # once on 2 cores, nothing on later runs.
+  $PY manage.py analyse_references
 fi
 exec $PY manage.py serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
