@@ -98,8 +98,6 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.practice_sessions(user=request.user))
     rows = list(page.object_list)
-    for row in rows:
-        row.minutes = round(row.span.total_seconds() / 60)
     return render(
         request,
         "practice/sessions.html",

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -347,10 +347,9 @@ def test_overview_shows_this_weeks_numbers_streak_and_weak_spots(learner_client,
     text = text_of(response)
     html = response.content.decode()
     assert re.search(r'data-stat="week-attempts">\s*2\s*<', html)
-    assert re.search(r'data-stat="week-minutes">\s*1.5\s*<', html)
-    assert "11.5 in total" in text
+    assert "Time practised 1 min 30 s this week · 12 min in total" in text
     assert re.search(r'data-stat="streak">\s*1 day\s*<', html)
-    assert "1.5 / 1 min" in text
+    assert "Today's goal 1 min 30 s / 1 min" in text
     assert "think weak in 1 of 3 avg 42" in text
     assert "/θ/ 1 time think" in text
     assert html.count('<g class="series series-') == 5
@@ -379,15 +378,20 @@ def test_overview_for_a_new_learner_explains_the_empty_chart(learner_client):
 
 def page_numbers(html: str) -> dict:
     def stat(name: str) -> str:
-        return re.search(rf'data-stat="{name}">\s*([^<]*?)\s*<', html).group(1)
+        return re.search(rf'data-stat="{name}">\s*(.*?)\s*</p>', html).group(1)
+
+    def minutes(name: str) -> list[float]:
+        # Amounts of time are <time datetime="PT<seconds>S"> elements.
+        seconds = re.findall(r'<time datetime="PT(\d+)S">', stat(name))
+        return [round(int(value) / 60, 1) for value in seconds]
 
     return {
         "week_attempts": int(stat("week-attempts")),
-        "week_minutes": float(stat("week-minutes")),
-        "total_minutes": float(re.search(r"([\d.]+) in total", stat("total-minutes")).group(1)),
+        "week_minutes": minutes("week-minutes")[0],
+        "total_minutes": minutes("total-minutes")[0],
         "streak": int(stat("streak").split()[0]),
-        "today_minutes": float(stat("today").split(" / ")[0]),
-        "goal_minutes": int(stat("today").split(" / ")[1].split()[0]),
+        "today_minutes": minutes("today")[0],
+        "goal_minutes": int(minutes("today")[1]),
         "goal_percent": int(re.search(r'aria-valuenow="(\d+)"', html).group(1)),
         "latest": re.findall(r'<li data-job-id="([^"]+)"', html),
     }
@@ -504,6 +508,36 @@ def test_learner_pages_speak_korean(learner_client, learner):
 
     assert "내가 더빙한 대사" in history and "최고 70" in history
     assert "이번 주 시도" in overview and "연속 연습" in overview
+
+
+def test_learner_pages_write_korean_dates_times_and_durations_as_koreans_do(
+    learner_client, learner, settings
+):
+    settings.TIME_ZONE = "Asia/Seoul"
+    evening = datetime(2025, 3, 12, 13, 24, tzinfo=UTC)  # 22:24 in Seoul
+    script = ScriptFactory(title="Rooftop", work_title="Infernal Affairs")
+    sitting = PracticeSessionFactory(
+        user=learner,
+        script=script,
+        started_at=evening,
+        last_activity_at=evening + timedelta(minutes=65),
+    )
+    line = LineFactory(script=script)
+    AttemptFactory(user=learner, line=line, session=sitting, duration=42.0, created_at=evening)
+    AttemptFactory(user=learner, duration=48.0)  # today
+    learner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+
+    overview = text_of(learner_client.get(reverse("practice:overview")))
+    sessions = text_of(learner_client.get(reverse("practice:sessions")))
+    history = learner_client.get(reverse("practice:history")).content.decode()
+
+    assert "연습한 시간 48초 이번 주 · 전체 1분 30초" in overview
+    assert "오늘의 목표 48초 / 1분" in overview
+    assert "2025. 3. 12. 오후 10:24" in overview  # the latest takes
+    assert "2025년 3월 12일 오후 10:24 – 오후 11:29" in sessions
+    assert "1시간 5분" in sessions and "녹음 42초" in sessions
+    assert 'title="2025년 3월 12일 오후 10:24"' in history
+    assert "10:24 오후" not in overview + sessions + history
 
 
 def test_history_filters_by_kind_orders_and_keeps_filters_across_pages(learner, learner_client):
