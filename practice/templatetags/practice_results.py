@@ -118,3 +118,10 @@ def tip_word_text(tip: Mapping[str, Any], feedback: Mapping[str, Any]) -> str:
 @register.simple_tag
 def failure_advice(code: str | None) -> advice.Advice:
     return advice.failure_advice(code)
+
+
+@register.filter
+def actor_spans(words: list[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The player's words that have a span in the actor's clip, with their place: what
+    the A–B loop can run between."""
+    return [(i, word) for i, word in enumerate(words or []) if word.get("ref")]
