@@ -34,18 +34,15 @@ def _guide_spans(words: list[ListenWord], guide: Mapping[str, Any] | None) -> No
     if not guide:
         return
     spans = [w for w in guide.get("words") or [] if isinstance(w, Mapping)]
-    # The slow reading is the same synthesis stretched evenly (scripts.tts), so its spans
-    # are the normal ones times the stretch.
-    slow = float(guide.get("slow_factor") or 0)
     at = 0
     for word in words:
         target = _norm(word["text"])
         for j in range(at, min(at + 3, len(spans))):  # a little slack, never backwards
             if _norm(str(spans[j].get("text", ""))) == target:
-                span = _span(spans[j].get("start"), spans[j].get("end"))
-                word["guide"] = span
-                if span and slow > 0:
-                    word["guide_slow"] = (round(span[0] * slow, 3), round(span[1] * slow, 3))
+                # The slow reading is timed by the voice itself (pauses stretch more than
+                # sounds), so each word has its own span in it.
+                word["guide"] = _span(spans[j].get("start"), spans[j].get("end"))
+                word["guide_slow"] = _span(spans[j].get("slow_start"), spans[j].get("slow_end"))
                 at = j + 1
                 break
 

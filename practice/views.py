@@ -1,6 +1,7 @@
 """The practice page and the attempt result page. The page's JavaScript uploads through
 the API (practice/api/views.py) with the session and its CSRF token."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -98,10 +99,12 @@ def practice_line(request: AuthenticatedHttpRequest, line_id: int) -> HttpRespon
     return render(request, "practice/practice.html", context)
 
 
-def transcript(words: list[dict] | None) -> list[tuple[dict, int | None]]:
+def transcript(
+    words: Sequence[Mapping[str, Any]] | None,
+) -> list[tuple[Mapping[str, Any], int | None]]:
     """The result's words with their place among the line's words (`data-word`), which
     inserted sounds do not have."""
-    out: list[tuple[dict, int | None]] = []
+    out: list[tuple[Mapping[str, Any], int | None]] = []
     position = 0
     for word in words or []:
         if word.get("status") == "inserted":
@@ -114,15 +117,15 @@ def transcript(words: list[dict] | None) -> list[tuple[dict, int | None]]:
 
 def result_context(attempt: Attempt) -> dict[str, Any]:
     """What partials/result.html draws, wherever it is rendered."""
-    feedback = attempt.detailed_feedback or {}
+    feedback: Mapping[str, Any] = attempt.detailed_feedback or {}
     words = feedback.get("words")
     guide = guide_body(attempt.line)
     return {
         "attempt": attempt,
         "line": attempt.line,
         "guide": guide,
-        "transcript": transcript(words),  # type: ignore[arg-type]
-        "listen_words": result_words(words, guide),  # type: ignore[arg-type]
+        "transcript": transcript(words),
+        "listen_words": result_words(words, guide),
     }
 
 
@@ -134,14 +137,9 @@ def attempt_result(request: AuthenticatedHttpRequest, job_id) -> HttpResponse:
     attempt = attempt_for_owner(user=request.user, job_id=job_id)
     if attempt is None:  # unknown and foreign ids look the same
         raise Http404
-    feedback = attempt.detailed_feedback or {}
     context = {
-        "attempt": attempt,
-        "transcript": transcript(feedback.get("words")),
-        "listen_words": result_words(feedback.get("words")),
-        "line": attempt.line,
+        **result_context(attempt),
         "script": attempt.line.script,
-        "guide": guide_body(attempt.line),
         "stage_labels": stage_labels(),
         "websocket_url": attempt_websocket_path(attempt.job_id),
     }

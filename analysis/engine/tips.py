@@ -46,15 +46,16 @@ def choose_tips(
     kind: str,
 ) -> list[Tip]:
     candidates: list[Candidate] = []
-    omitted = [w.text for w in pron.words if w.status == "omitted"]
+    omitted = [w for w in pron.words if w.status == "omitted"]
     if omitted:
-        names = ", ".join(quote(t) for t in omitted[:3])
+        names = ", ".join(quote(w.text) for w in omitted[:3])
         candidates.append(
             Candidate(
                 0.5 + 0.1 * len(omitted),
                 "pronunciation",
                 f"You left out {names}. Say every word of the line.",
                 f"{names}을(를) 빠뜨렸어요. 대사의 모든 단어를 말해 보세요.",
+                omitted[0].index,  # the first one left out: hear how the actor says it
             )
         )
     if pron.insertions:
@@ -95,6 +96,7 @@ def choose_tips(
                 "timing",
                 f"You started {s:.1f} s {'late' if late else 'early'}.",
                 f"{s:.1f}초 {'늦게' if late else '일찍'} 시작했어요.",
+                pron.words[0].index if pron.words else None,  # the word to come in on
             )
         )
     if abs(np.log(timing.duration_ratio)) >= np.log(1.15):

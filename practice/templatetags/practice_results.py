@@ -25,7 +25,7 @@ register = template.Library()
 def pitch_chart(feedback: "StoredFeedback | None") -> str:
     """The actor's and the learner's pitch with a scale and every word: a wide drawing and
     a narrow one for phones (practice.css shows one)."""
-    data: Mapping[str, Any] | None = feedback  # type: ignore[assignment]
+    data: Mapping[str, Any] | None = feedback
     wide = chart.draw(data, chart.WIDE)
     if not wide:
         # Translated outside the f-strings: xgettext does not see calls inside them.
