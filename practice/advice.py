@@ -1,14 +1,16 @@
 """What to tell a learner whose take could not be scored, in their language."""
 
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from django.utils.functional import _StrPromise as StrPromise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the stubs' name for a lazy translation
+    from django.utils.functional import _StrPromise as StrPromise
 
 # What to do about a take that could not be scored, by the failure's code: the upload's
 # checks (practice.uploads) and the engine's (analysis.engine.errors). `retry` says whether
 # sending the same take again can help (it cannot when the take itself is unusable).
-FAILURE_ADVICE: dict[str, tuple[StrPromise, StrPromise, bool]] = {
+FAILURE_ADVICE: dict[str, tuple["StrPromise", "StrPromise", bool]] = {
     "no_speech": (
         _("We could not hear you"),
         _(

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 
 from practice.tests.factories import DIAGNOSED_LINE, AttemptFactory, LineFactory, diagnosed_feedback
 from practice.tests.test_result_browser import ARTIFACTS, signed_in
+from scripts.guide import line_make_guide_voice
 from scripts.tests.factories import UserFactory, tone
 from yousync.testing import launch_chromium
 
@@ -249,3 +250,34 @@ def test_an_unusable_take_gets_an_error_panel_and_cannot_be_sent_again(
         expect(page.locator("#record")).to_be_enabled()
     finally:
         browser.close()
+
+
+def test_the_guide_voice_plays_in_the_browser_and_its_slow_reading_is_longer(
+    live_server, page, settings, learner_for_browser
+):
+    from playwright.sync_api import expect
+
+    settings.GUIDE_VOICE = True
+    line = LineFactory(text="Hold the door, please.")
+    line_make_guide_voice(line=line)
+    signed_in(page, live_server, learner_for_browser)
+    page.goto(f"{live_server.url}/lines/{line.id}/practice/")
+    expect(page.locator(".guide-label")).to_contain_text("a synthetic voice, not the actor")
+    page.evaluate(RECORD_MEDIA)
+
+    durations = {}
+    for track in ("guide", "guide_slow"):
+        page.locator(f"[data-play={track}]").click()
+        page.wait_for_function(
+            f"window.played.some(e => e.track === '{track}' && e.event === 'pause')",
+            timeout=15_000,
+        )
+        durations[track] = page.evaluate(
+            f"document.querySelector('[data-track={track}] audio').duration"
+        )
+
+    # Chromium decoded both readings; slowed, the same words take longer.
+    assert 0.8 < durations["guide"] < 5
+    assert durations["guide_slow"] > 1.3 * durations["guide"]
+    played = {track: (a, b) for track, a, b in spans(page)}
+    assert played["guide"][1] == pytest.approx(durations["guide"], abs=0.15)
