@@ -91,23 +91,42 @@ def _x_ticks(t0: float, t1: float, most: int) -> list[float]:
     return [first + i * step for i in range(int((t1 - first) / step + 1e-9) + 1)]
 
 
+def _word_spans(words: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], float, float]]:
+    """Each word's span on the actor's clock. A word the aligner could not place in the
+    actor's clip still gets its label: in the gap between its neighbours."""
+    known = [
+        (w.get("ref_start"), w.get("ref_end"))
+        if isinstance(w.get("ref_start"), int | float) and isinstance(w.get("ref_end"), int | float)
+        else None
+        for w in words
+    ]
+    spans = []
+    for i, word in enumerate(words):
+        span = known[i]
+        if span is None:
+            before = next((k[1] for k in reversed(known[:i]) if k), None)
+            after = next((k[0] for k in known[i + 1 :] if k), None)
+            if before is None or after is None:
+                continue
+            span = (before, max(before, after))
+        spans.append((word, float(span[0]), float(span[1])))
+    return spans
+
+
 def _word_rows(
     words: Sequence[Mapping[str, Any]], sx: Callable[[float], float], layout: Layout
-) -> list[tuple[Mapping[str, Any], float, int]]:
+) -> list[tuple[Mapping[str, Any], float, float, int]]:
     """Each word's label centred under its span, in the first row where it fits."""
     ends = [-1e9] * layout.label_rows
     placed = []
-    for word in words:
-        start, end = word.get("ref_start"), word.get("ref_end")
-        if not isinstance(start, int | float) or not isinstance(end, int | float):
-            continue
+    for word, start, end in _word_spans(words):
         x = sx((start + end) / 2)
         half = len(str(word.get("text", ""))) * layout.font * 0.3 + 2
         row = next((r for r, e in enumerate(ends) if x - half > e), None)
         if row is None:  # no room anywhere: the row that frees up first
             row = min(range(layout.label_rows), key=lambda r: ends[r])
         ends[row] = x + half
-        placed.append((word, x, row))
+        placed.append((word, sx(start), x, row))
     return placed
 
 
@@ -161,8 +180,9 @@ def draw(feedback: Mapping[str, Any] | None, layout: Layout) -> str:
         )
     rows_top = y1 + f + 10
     words = (feedback.get("words") if feedback else None) or []
-    for word, x, row in _word_rows([w for w in words if w.get("status") != "inserted"], sx, layout):
-        start = sx(word["ref_start"])
+    for word, start, x, row in _word_rows(
+        [w for w in words if w.get("status") != "inserted"], sx, layout
+    ):
         y = rows_top + (row + 1) * (f + 5)
         status = escape(str(word.get("status", "")))
         parts.append(

@@ -107,6 +107,9 @@ def test_learner_records_a_line_and_sees_scores_and_pitch_chart(
         expect(page.locator("#scoring")).to_be_visible(timeout=10_000)
         expect(page.locator("#result .scores")).to_be_visible(timeout=120_000)
         expect(page.locator("#result .pitch-chart polyline.reference").first).to_be_attached()
+        # The result's player: both clips drawn, the learner's take fetched from the site.
+        expect(page.locator("#result [data-listen]")).to_have_attribute("data-ready", "1")
+        expect(page.locator("#result [data-track=take] [data-wave] canvas").first).to_be_attached()
         expect(page.locator("#submit")).to_be_hidden()
         overall = int(page.locator("#result .score.overall .score-value").inner_text())
         words = page.locator("#result .transcript .word").count()
