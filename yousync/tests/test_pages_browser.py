@@ -45,9 +45,6 @@ VIEWPORTS = {"desktop": DESKTOP_VIEWPORT, "phone": PHONE_VIEWPORT}
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 
 
-LEAD_REWRITING = "lead is rewriting the practice/result pages"
-
-
 @dataclass(frozen=True)
 class LearnerPage:
     name: str
@@ -58,13 +55,12 @@ class LearnerPage:
     settle: str = "load"
     # What a learner taps once the page is checked, for the requests it makes (audio).
     use: str = ""
-    xfail: str = ""
 
 
 PAGES = [
     LearnerPage("catalogue"),
     LearnerPage("script", use=".play"),
-    LearnerPage("practice", xfail=LEAD_REWRITING),
+    LearnerPage("practice", use="[data-play=actor]"),
     LearnerPage("attempt", use="button.word"),
     LearnerPage("history"),
     LearnerPage("overview"),
@@ -136,16 +132,7 @@ def sign_in(context, live_server, user) -> None:
 
 
 def page_params() -> list:
-    return [
-        pytest.param(
-            learner_page,
-            id=learner_page.name,
-            marks=[pytest.mark.xfail(reason=learner_page.xfail, strict=False)]
-            if learner_page.xfail
-            else [],
-        )
-        for learner_page in PAGES
-    ]
+    return [pytest.param(learner_page, id=learner_page.name) for learner_page in PAGES]
 
 
 def clipped_tabs(page) -> list[str]:
