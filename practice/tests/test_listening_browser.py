@@ -15,7 +15,8 @@ from django.core.files.base import ContentFile
 from practice.tests.factories import DIAGNOSED_LINE, AttemptFactory, LineFactory, diagnosed_feedback
 from practice.tests.test_result_browser import ARTIFACTS, signed_in
 from scripts.guide import line_make_guide_voice
-from scripts.tests.factories import UserFactory, tone
+from scripts.models import Kind
+from scripts.tests.factories import ScriptFactory, UserFactory, tone
 from yousync.testing import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -281,3 +282,45 @@ def test_the_guide_voice_plays_in_the_browser_and_its_slow_reading_is_longer(
     assert durations["guide_slow"] > 1.3 * durations["guide"]
     played = {track: (a, b) for track, a, b in spans(page)}
     assert played["guide"][1] == pytest.approx(durations["guide"], abs=0.15)
+
+
+def test_a_song_line_names_its_key_plays_the_starting_note_then_counts_in_and_lights_the_lyrics(
+    live_server, playwright_instance, learner_for_browser
+):
+    from playwright.sync_api import expect
+
+    line = LineFactory(
+        script=ScriptFactory(kind=Kind.SONG),
+        text="Twinkle, twinkle, little star,",
+        reference_analysis={
+            "alignment": {
+                "words": [
+                    {"text": t, "start": 0.5 * i, "end": 0.5 * i + 0.45}
+                    for i, t in enumerate(["Twinkle,", "twinkle,", "little", "star,"])
+                ]
+            },
+            "song": {
+                "key": {"name": "C major", "name_ko": "다장조"},
+                "start_note": {"midi": 60, "name": "C4", "hz": 261.6},
+            },
+        },
+    )
+    browser = launch_chromium(playwright_instance, "--use-fake-device-for-media-stream")
+    try:
+        page = browser.new_page(locale="en-US")
+        signed_in(page, live_server, learner_for_browser)
+        page.goto(f"{live_server.url}/lines/{line.id}/practice/")
+        expect(page.locator("#recorder h2")).to_have_text("2. Sing along")
+        expect(page.locator(".song-key")).to_contain_text("Key: C major")
+        expect(page.locator(".song-key")).to_contain_text("Starting note: C4")
+
+        page.click("#record")
+        # The note first (♪, 1.2 s), then the 3-2-1 count-in, then recording.
+        expect(page.locator("#countdown")).to_have_text("♪")
+        expect(page.locator("#recorder")).to_have_attribute("data-starting-note-played", "261.6")
+        expect(page.locator("#countdown")).to_have_text("3", timeout=3_000)
+        expect(page.locator("#stop")).to_be_visible(timeout=5_000)
+        expect(page.locator(".line-words .ref-word.now")).to_have_count(1, timeout=2_000)
+        page.click("#stop")
+    finally:
+        browser.close()
