@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
+    # Last, as its docs ask: a row's files are deleted from storage when the row is
+    # deleted (or the file replaced), after the transaction commits (docs/operations.md).
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -557,6 +560,14 @@ ATTEMPT_MAX_TRIES = _positive_int("ATTEMPT_MAX_TRIES", 3)
 REAPER_INTERVAL_SECONDS = _positive_int("REAPER_INTERVAL_SECONDS", 60)
 # Warm-up and reaper threads in worker processes (off in unit tests, which call them).
 WORKER_LIFECYCLE = env_bool("WORKER_LIFECYCLE", True)
+# Learners' recordings older than this many days are deleted from storage (scores and
+# feedback stay); 0 keeps them forever. practice.retention, run by the scheduler.
+RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=90)
+if RECORDING_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"RECORDING_RETENTION_DAYS must be 0 (keep forever) or a number of days, "
+        f"got {RECORDING_RETENTION_DAYS!r}."
+    )
 
 # --- Catalogue (scripts app): scene imports and learner pages ------------------------------
 # Scenes up to this long are imported inside the admin request; longer ones by a worker.

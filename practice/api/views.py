@@ -45,11 +45,13 @@ def _line_or_404(line_id: int) -> Line:
         raise NotFound(_("This line does not exist."), "not_found") from exc
 
 
-def _rejected(rejected: RecordingRejected) -> ApiError:
+# Public: the scene-dubbing API uploads a line's take through the same path and answers
+# the same way (dubbing/api/views.py).
+def recording_rejected(rejected: RecordingRejected) -> ApiError:
     return ApiError(rejected.status, rejected.message, rejected.code)
 
 
-def _accepted(attempt: Attempt) -> Response:
+def attempt_accepted(attempt: Attempt) -> Response:
     body = {
         "job_id": attempt.job_id,
         "status": attempt.status,
@@ -124,8 +126,8 @@ class UploadAudioApi(APIView):
                 idempotency_key=request.headers.get("Idempotency-Key", ""),
             )
         except RecordingRejected as rejected:
-            raise _rejected(rejected) from rejected
-        return _accepted(attempt)
+            raise recording_rejected(rejected) from rejected
+        return attempt_accepted(attempt)
 
 
 class UploadOfferApi(APIView):
@@ -192,10 +194,10 @@ class UploadConfirmApi(APIView):
                 upload_token=serializer.validated_data["upload_token"],
             )
         except RecordingRejected as rejected:
-            raise _rejected(rejected) from rejected
+            raise recording_rejected(rejected) from rejected
         except Line.DoesNotExist as exc:
             raise NotFound(_("This line does not exist."), "not_found") from exc
-        return _accepted(attempt)
+        return attempt_accepted(attempt)
 
 
 RESULT_EXAMPLE = OpenApiExample(
