@@ -21,6 +21,8 @@ from yousync.storage import MediaStorage
 
 SALT = "practice.direct-upload"
 OFFER_SECONDS = 15 * 60
+# Objects wait here until confirmed; practice.retention sweeps those never confirmed.
+UPLOADS_PREFIX = "uploads/"
 
 
 def direct_upload_available() -> bool:
@@ -31,7 +33,7 @@ def direct_upload_offer(*, user: User, line: Line) -> dict[str, Any]:
     storage = storages["default"]
     assert isinstance(storage, MediaStorage)  # callers check direct_upload_available()
     job_id = uuid.uuid4()
-    key = f"uploads/{user.id}/{job_id}"
+    key = f"{UPLOADS_PREFIX}{user.id}/{job_id}"
     post = storage.public_client.generate_presigned_post(
         Bucket=storage.bucket_name,
         Key=key,

@@ -68,7 +68,12 @@ class Attempt(models.Model):
         blank=True,
         related_name="attempts",
     )
-    recording = models.FileField(_("recording"), upload_to="attempts/%Y/%m/", max_length=255)
+    # Emptied when the recording expires (RECORDING_RETENTION_DAYS, practice.retention);
+    # the scores and feedback stay.
+    recording = models.FileField(
+        _("recording"), upload_to="attempts/%Y/%m/", max_length=255, blank=True
+    )
+    recording_expired_at = models.DateTimeField(_("recording deleted"), null=True, blank=True)
     content_type = models.CharField(_("content type"), max_length=64)
     size_bytes = models.PositiveIntegerField(_("size (bytes)"))
     duration = models.FloatField(_("duration (s)"))
@@ -108,6 +113,12 @@ class Attempt(models.Model):
             models.Index(fields=["user", "-created_at"], name="attempt_user_recent"),
             models.Index(fields=["user", "line", "-created_at"], name="attempt_user_line"),
             models.Index(fields=["status", "updated_at"], name="attempt_status_age"),
+            # Recordings still kept, oldest first: what retention looks for.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(recording_expired_at__isnull=True),
+                name="attempt_recording_kept",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -132,6 +143,11 @@ class Attempt(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def recording_expired(self) -> bool:
+        """The recording was deleted after RECORDING_RETENTION_DAYS; nothing to play."""
+        return self.recording_expired_at is not None
 
 
 class Bookmark(models.Model):

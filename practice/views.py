@@ -126,6 +126,9 @@ def result_context(attempt: Attempt) -> dict[str, Any]:
         "guide": guide,
         "transcript": transcript(words),
         "listen_words": result_words(words, guide),
+        # None once the recording expired (RECORDING_RETENTION_DAYS): scores stay, no audio.
+        "take_url": attempt.recording.url if attempt.recording else None,
+        "recording_retention_days": settings.RECORDING_RETENTION_DAYS,
     }
 
 

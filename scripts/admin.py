@@ -405,6 +405,12 @@ class SceneImportAdmin(admin.ModelAdmin):
     def has_import_permission(self, request) -> bool:
         return request.user.has_perm("scripts.add_sceneimport")
 
+    def delete_model(self, request, obj):
+        services.scene_imports_delete(imports=SceneImport.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.scene_imports_delete(imports=queryset)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         scene_import = self.get_object(request, object_id)
         running = scene_import is not None and scene_import.status in (

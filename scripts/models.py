@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 
 
 class Kind(models.TextChoices):
@@ -213,6 +214,10 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# django-cleanup deletes every other model's files with its rows; not these: a finished
+# import's audio is also its script's scene_audio. scripts.services.scene_imports_delete
+# deletes an import's audio when no script uses it.
+@cleanup.ignore
 class SceneImport(models.Model):
     """One scene import: the uploaded audio and subtitles, then the job's state."""
 

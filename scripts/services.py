@@ -20,6 +20,7 @@ from accounts.models import User
 from scripts import audio, guide
 from scripts.models import Actor, AudioStatus, ImportStatus, Line, SceneImport, Script
 from scripts.subtitles import Cue, CueError, SubtitleError, decode_subtitles, parse_subtitles
+from yousync.storage import files_delete_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -343,3 +344,15 @@ def script_delete(*, script: Script) -> None:
     script.delete()
     for name in names:
         default_storage.delete(name)
+
+
+def scene_imports_delete(*, imports: QuerySet[SceneImport]) -> int:
+    """Deletes scene imports and, once that commits, the audio of those whose scene no
+    script plays (a finished import's audio is its script's scene_audio)."""
+    with transaction.atomic():
+        names = {name for name in imports.values_list("audio", flat=True) if name}
+        played = Script.objects.filter(scene_audio__in=names).values_list("scene_audio", flat=True)
+        names -= set(played)
+        deleted, _counts = imports.delete()
+        files_delete_on_commit(names)
+    return deleted
