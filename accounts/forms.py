@@ -27,3 +27,21 @@ class ProfileForm(forms.ModelForm):
         ui_language.choices = [("", _("Browser's language")), *settings.LANGUAGES]
         native_language = cast(forms.ChoiceField, self.fields["native_language"])
         native_language.choices = [("", _("Not set")), *NativeLanguage.choices]
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting the account: the current password when it has one, and a tick."""
+
+    password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account, scores and recordings are deleted for good."),
+    )
+
+    def __init__(self, *args: Any, needs_password: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not needs_password:
+            del self.fields["password"]

@@ -1,20 +1,25 @@
-"""Writes for accounts: profile changes, Google sign-in for the app, JWT pairs."""
+"""Writes for accounts: profile changes, Google sign-in for the app, JWT pairs, and
+deleting an account after the learner proves it is them."""
 
+import time
 from typing import TYPE_CHECKING, Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.internal.flows.email_verification import (
     send_verification_email_to_address,
 )
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import update_last_login
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors
-from accounts.google import GoogleIdentity
+from accounts.google import GoogleIdentity, verify_google_id_token
 from accounts.models import User
 
 if TYPE_CHECKING:
@@ -115,3 +120,100 @@ def user_issue_tokens(*, user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     update_last_login(User, user)  # the sender, which the receiver does not read
     return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
+
+
+# --- Deleting an account ----------------------------------------------------------------
+
+# A Google ID token proves a sign-in only this recent (allauth's own reauthentication
+# on the web counts a password typed in the last 5 minutes the same way).
+REAUTHENTICATION_MAX_AGE_SECONDS = 300
+
+
+class ReauthenticationRefused(Exception):
+    """The learner did not prove it is them; `code` is machine-readable."""
+
+    def __init__(self, code: str, message: "StrOrPromise") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ReauthenticationThrottled(Exception):
+    """Too many wrong passwords: the same limits as signing in (LOGIN_FAILED_RATE_LIMIT)."""
+
+
+def user_reauthenticate(
+    *, request: HttpRequest, user: User, password: str = "", id_token: str = ""
+) -> None:
+    """Check that the signed-in learner is at the keyboard before something that cannot
+    be undone: the current password, or, for an account without one, a Google ID token
+    issued in the last few minutes to the Google account linked to it. Wrong passwords
+    count against the sign-in limits. Raises ReauthenticationRefused,
+    ReauthenticationThrottled, or (for the token) accounts.google's errors."""
+    if user.has_usable_password():
+        if not password:
+            raise ReauthenticationRefused("password_required", _("Enter your current password."))
+        try:
+            # allauth's adapter counts failures against the same limits as sign-in.
+            confirmed = get_account_adapter(request).authenticate(
+                request, email=user.email, password=password
+            )
+        except DjangoValidationError as exc:
+            raise ReauthenticationThrottled from exc
+        if confirmed is None or confirmed.pk != user.pk:
+            raise ReauthenticationRefused("invalid_credentials", _("The password is not correct."))
+        return
+    if not id_token:
+        raise ReauthenticationRefused(
+            "id_token_required",
+            _("This account has no password: sign in with Google again to confirm."),
+        )
+    identity = verify_google_id_token(id_token)
+    account = selectors.google_account_get(sub=identity.sub)
+    if account is None or account.user_id != user.pk:
+        raise ReauthenticationRefused(
+            "wrong_account", _("This Google account is not the one linked to your account.")
+        )
+    issued_at = float(identity.claims.get("iat", 0))
+    if time.time() - issued_at > REAUTHENTICATION_MAX_AGE_SECONDS:
+        raise ReauthenticationRefused(
+            "token_not_fresh", _("Sign in with Google again: this sign-in is too old.")
+        )
+
+
+_DELETE_BATCH = 500
+
+
+def _rows_with_files_delete(user: User) -> None:
+    """Delete the learner's rows that hold files (attempts and the like) in batches,
+    loading only their keys and file names: the file cleanup needs each row, and a
+    cascade from the user would load every row whole (feedback included) at once."""
+    for relation in User._meta.related_objects:
+        model = relation.related_model
+        if relation.on_delete is not models.CASCADE or not isinstance(model, type):
+            continue
+        file_fields = [
+            field.name
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.FileField)
+        ]
+        if not file_fields:
+            continue
+        rows = model._base_manager.filter(**{relation.field.name: user})
+        while batch := list(rows.values_list("pk", flat=True)[:_DELETE_BATCH]):
+            model._base_manager.filter(pk__in=batch).only("pk", *file_fields).delete()
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account and everything that is the learner's: attempts, practice
+    sessions, bookmarks, statistics, addresses, linked Google account (cascades) and
+    their files, from storage once this commits (django-cleanup). Every refresh token
+    issued to the account is revoked; its access tokens stop working with the user."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token_id=pk) for pk in outstanding.values_list("pk", flat=True)],
+        ignore_conflicts=True,
+    )
+    _rows_with_files_delete(user)
+    user.delete()

@@ -13,5 +13,6 @@ urlpatterns = [
     path("me/bookmarks/", views_learner.bookmarks, name="bookmarks"),
     path("me/overview/", views_learner.overview, name="overview"),
     path("me/sessions/", views_learner.sessions, name="sessions"),
+    path("me/export/", views_learner.data_export, name="export"),
     path("lines/<int:line_id>/bookmark", views_learner.bookmark_toggle, name="bookmark-toggle"),
 ]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import AuthenticatedHttpRequest
 from practice import selectors, services, stats
+from practice.export import export_filename, learner_export_chunks
 from practice.forms import BookmarkFilterForm, DubbedLineFilterForm
+from yousync.streaming import streaming_download
 
 PAGE_SIZE = 20
 
@@ -139,3 +141,16 @@ def bookmark_toggle(request: HttpRequest, line_id: int) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"line": line.pk, "bookmarked": bookmarked})
     return redirect(_safe_next(request) or reverse("practice:bookmarks"))
+
+
+@login_required
+@require_GET
+def data_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """The learner's data and recordings as a zip (practice.export), as the app's
+    GET /api/me/export."""
+    return streaming_download(
+        request,
+        learner_export_chunks(user=request.user),
+        content_type="application/zip",
+        filename=export_filename(user=request.user),
+    )

@@ -18,6 +18,23 @@ class LoginSerializer(StrictSerializerMixin, serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+class AccountDeleteSerializer(StrictSerializerMixin, serializers.Serializer):
+    password = serializers.CharField(
+        max_length=4096,
+        trim_whitespace=False,
+        required=False,
+        help_text=_("The current password; required when the account has one."),
+    )
+    id_token = serializers.CharField(
+        max_length=8192,
+        required=False,
+        help_text=_(
+            "For an account without a password: a Google ID token from a sign-in in the "
+            "last 5 minutes, for the Google account linked to it."
+        ),
+    )
+
+
 class UserSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = User

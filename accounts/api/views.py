@@ -22,6 +22,7 @@ from accounts import selectors, services
 from accounts.access import AuthenticatedRequest
 from accounts.api.serializers import (
     AccessTokenSerializer,
+    AccountDeleteSerializer,
     GoogleSignInSerializer,
     LoginSerializer,
     RefreshSerializer,
@@ -196,3 +197,57 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)
         return Response(UserSerializer(user).data)
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="The account, its data and its files are gone"),
+            400: ErrorSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Not signed in, or the proof refused: `invalid_credentials` (wrong "
+                    "password), `wrong_account`, `token_not_fresh`, `invalid_token`, "
+                    "`token_expired`, `wrong_audience`, `wrong_issuer` (Google ID token)"
+                ),
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`too_many_login_attempts`: the sign-in limits for wrong passwords",
+            ),
+            503: OpenApiResponse(ErrorSerializer, description="Google's keys unreachable"),
+        },
+        summary="Delete my account",
+        description=(
+            "Deletes the account and everything that is the learner's: attempts and their "
+            "recordings, practice sessions, bookmarks, statistics, e-mail addresses and "
+            "the linked Google account. Every refresh token issued to it is revoked and "
+            "its access tokens stop working. The body proves it is the learner: "
+            '`{"password": "..."}`, or for an account without a password '
+            '`{"id_token": "..."}`, a Google ID token issued in the last 5 minutes to '
+            "the Google account linked to it. 400 `password_required` or "
+            "`id_token_required` when the needed one is missing."
+        ),
+    )
+    def delete(self, request: AuthenticatedRequest) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.user_reauthenticate(
+                request=request._request, user=request.user, **serializer.validated_data
+            )
+        except services.ReauthenticationThrottled as exc:
+            raise Throttled(
+                detail=_("Too many failed sign-in attempts. Try again later."),
+                code="too_many_login_attempts",
+            ) from exc
+        except services.ReauthenticationRefused as exc:
+            if exc.code in {"password_required", "id_token_required"}:
+                raise ApiError(status.HTTP_400_BAD_REQUEST, exc.message, exc.code) from exc
+            raise CredentialsRefused(exc.message, exc.code) from exc
+        except GoogleTokenError as exc:
+            raise CredentialsRefused(exc.message, exc.code) from exc
+        except GoogleUnavailable as exc:
+            raise ApiError(status.HTTP_503_SERVICE_UNAVAILABLE, exc.message, exc.code) from exc
+        services.user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practice.api import mypage, stream, views
+from practice.api import export, mypage, stream, views
 
 app_name = "practice-api"
 
@@ -30,4 +30,5 @@ urlpatterns = [
     path("mypage/overview", mypage.OverviewApi.as_view(), name="overview"),
     path("mypage/sessions", mypage.PracticeSessionListApi.as_view(), name="sessions"),
     path("mypage/attempts", mypage.AttemptListApi.as_view(), name="attempts"),
+    path("me/export", export.ExportApi.as_view(), name="me-export"),
 ]

@@ -1,0 +1,51 @@
+"""GET /api/me/export: the learner's data and recordings as a zip (practice.export)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
+
+from accounts.access import AuthenticatedRequest
+from practice.export import export_filename, learner_export_chunks
+from yousync.api.serializers import ErrorSerializer
+from yousync.streaming import streaming_download
+
+
+class ZipRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/zip`; the view streams the body."""
+
+    media_type = "application/zip"
+    format = "zip"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class ExportApi(APIView):
+    def get_renderers(self):
+        return [*super().get_renderers(), ZipRenderer()]
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=(
+                    "A zip, streamed: README.txt, account.json, attempts.json (scores, "
+                    "feedback, the recording's name in the archive or null once deleted), "
+                    "sessions.json, bookmarks.json, statistics.json and recordings/"
+                    "<job_id>.<ext>"
+                ),
+            ),
+            401: OpenApiResponse(ErrorSerializer, description="Not signed in"),
+        },
+        summary="Export my data (zip of JSON and my recordings)",
+    )
+    def get(self, request: AuthenticatedRequest):
+        return streaming_download(
+            request._request,
+            learner_export_chunks(user=request.user),
+            content_type="application/zip",
+            filename=export_filename(user=request.user),
+        )
