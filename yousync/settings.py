@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "scripts",
     "practice",
     "analysis",
+    "dubbing",
     # After "accounts", so the site's account templates override allauth's.
     "allauth",
     "allauth.account",
@@ -612,4 +613,5 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AttemptStatusEnum": "practice.models.AttemptStatus.choices",
     "RemoteStatusEnum": "analysis.api.REMOTE_STATUSES",
+    "ReelStatusEnum": "dubbing.models.ReelStatus.choices",
 }
