@@ -1,4 +1,4 @@
-"""Synthetic speech with known answers, for tests and the benchmark.
+"""Synthetic speech with known answers, for tests, the benchmark and the demo song.
 
 espeak-ng reads the text (several voices, rates and pitches); Praat, through
 parselmouth, re-synthesises the pitch to flatten or invert the melody while keeping
@@ -132,9 +132,13 @@ def sung_tones(
     return np.concatenate(parts)
 
 
-def sing(samples: np.ndarray, notes: list[tuple[float, float, float]]) -> np.ndarray:
+def sing(
+    samples: np.ndarray, notes: list[tuple[float, float, float]], stretch: float = 1.0
+) -> np.ndarray:
     """The recording's words on a melody: each (start s, end s, MIDI note) held flat,
-    formants and timing kept (Praat's PSOLA); between notes the pitch glides."""
+    formants and timing kept (Praat's PSOLA); between notes the pitch glides.
+    ``stretch``: the whole recording made this many times longer, pitch and formants
+    kept (a spoken syllable drawn out to the length of its note)."""
     import parselmouth
     from parselmouth.praat import call
 
@@ -146,6 +150,10 @@ def sing(samples: np.ndarray, notes: list[tuple[float, float, float]]) -> np.nda
         call(tier, "Add point", start + edge, midi_hz(midi))
         call(tier, "Add point", end - edge, midi_hz(midi))
     call([tier, manipulation], "Replace pitch tier")
+    if stretch != 1.0:
+        durations = call("Create DurationTier", "tempo", 0.0, sound.duration)
+        call(durations, "Add point", 0.0, stretch)
+        call([durations, manipulation], "Replace duration tier")
     out = call(manipulation, "Get resynthesis (overlap-add)")
     return np.asarray(out.values[0], dtype=np.float32)
 
