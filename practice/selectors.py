@@ -87,6 +87,7 @@ DUBBED_LINE_FIELDS = (
     *("start_time", "end_time", "duration", "reference_audio"),
     *("script__id", "script__title", "script__work_title", "script__kind"),
     *("script__language", "script__difficulty", "script__description", "script__cover"),
+    "script__song_key",  # the token shape's `song` names the song's key
     *("actor__id", "actor__name", "actor__character_name", "actor__photo"),
 )
 

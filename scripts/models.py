@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 
+from analysis.engine.types import KeyEstimate
+
 
 class Kind(models.TextChoices):
     MOVIE = "movie", _("Movie")
@@ -19,6 +21,15 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     KOREAN = "ko", _("Korean")
     JAPANESE = "ja", _("Japanese")
+
+
+class SongKey(TypedDict):
+    """The key of a song as a whole (Script.song_key): the held notes of its analysed
+    lines added up (scripts.selectors.script_song_key)."""
+
+    key: KeyEstimate | None
+    key_reason: str | None  # why no key: too_little_singing, too_few_notes, ...
+    lines: int  # how many lines' notes it was estimated from
 
 
 class Script(models.Model):
@@ -52,6 +63,11 @@ class Script(models.Model):
             "Offer learners a synthetic reading of each line, at normal and slow speed "
             "(English lines only). Switch it off where the synthetic voice would mislead."
         ),
+    )
+    # Songs: the key of all their analysed lines together (one line is often too short
+    # to have one), kept by analysis.services whenever a line's analysis is stored.
+    song_key: "models.JSONField[SongKey | None, SongKey | None]" = models.JSONField(
+        _("song key"), null=True, blank=True, editable=False
     )
     # Batch imports and the demo loader find their own scripts again by this key.
     import_key = models.CharField(_("import key"), max_length=100, blank=True, editable=False)

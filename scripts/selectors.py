@@ -3,12 +3,14 @@ reference audio was checked; each query here has a fixed count, whatever the siz
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 
-from scripts.models import Actor, AudioStatus, Kind, Line, Script
+from analysis.engine import song
+from scripts.models import Actor, AudioStatus, Kind, Line, Script, SongKey
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -110,10 +112,18 @@ class SongGuide(TypedDict):
     """What singing a song line needs from the actor's clip (the engine's
     ``types.SongAnalysis``, flattened): the key, and the first note to play before the
     count-in. Each is None when the engine could not tell, or has not analysed the clip
-    in song mode yet."""
+    in song mode yet.
+
+    ``key`` is the one to show: the song's key (all its analysed lines together) where
+    it has one, else this line's own. A line is short, and its notes alone often fit
+    two keys or the wrong one ("G F E D" reads as D minor in a C-major song)."""
 
     key: str | None  # "A minor"
     key_ko: str | None  # "가단조"
+    song_key: str | None  # the whole song's
+    song_key_ko: str | None
+    line_key: str | None  # this line's notes alone
+    line_key_ko: str | None
     start_note: str | None  # "E4"
     start_midi: int | None  # 64
     start_hz: float | None  # 329.6, the actor's own pitch on it
@@ -127,8 +137,9 @@ def song_analysis() -> KeyTransform:
 
 def line_song(line: Line) -> SongGuide | None:
     """The key and starting note of a song line; None for speech lines. Reads the stored
-    reference analysis, or the ``song_analysis`` annotation where that was left out;
-    no query either way (the line's script must be loaded, as every caller has it)."""
+    reference analysis, or the ``song_analysis`` annotation where that was left out,
+    and the script's ``song_key``; no query either way (the line's script must be
+    loaded, as every caller has it)."""
     if line.script.kind != Kind.SONG:
         return None
     data: dict[str, Any] | None
@@ -136,12 +147,39 @@ def line_song(line: Line) -> SongGuide | None:
         data = getattr(line, "song_analysis", None)
     else:
         data = (line.reference_analysis or {}).get("song")
-    key = (data or {}).get("key") or {}
+    own: dict[str, Any] = (data or {}).get("key") or {}
+    song_key = line.script.song_key
+    whole: dict[str, Any] = dict(song_key["key"] or {}) if song_key else {}
     start = (data or {}).get("start_note") or {}
+    shown = whole or own
     return {
-        "key": key.get("name"),
-        "key_ko": key.get("name_ko"),
+        "key": shown.get("name"),
+        "key_ko": shown.get("name_ko"),
+        "song_key": whole.get("name"),
+        "song_key_ko": whole.get("name_ko"),
+        "line_key": own.get("name"),
+        "line_key_ko": own.get("name_ko"),
         "start_note": start.get("name"),
         "start_midi": start.get("midi"),
         "start_hz": start.get("hz"),
     }
+
+
+def script_song_key(*, script: Script) -> SongKey | None:
+    """The key of a song as a whole (one query): how long each pitch class is held,
+    added up over its visible lines' stored reference analyses, given to the engine's
+    key estimate. None for speech scripts and for songs with no line analysed in song
+    mode yet. Stored as ``Script.song_key`` by ``analysis.services``."""
+    if script.kind != Kind.SONG:
+        return None
+    stored = (
+        visible_lines()
+        .filter(script=script)
+        .annotate(pitch_classes=KeyTransform("pitch_classes", song_analysis()))
+        .values_list("pitch_classes", flat=True)
+    )
+    histograms = [row for row in stored if isinstance(row, list) and len(row) == 12]
+    if not histograms:
+        return None
+    key, reason = song.estimate_key(np.sum(histograms, axis=0))
+    return {"key": key, "key_reason": reason, "lines": len(histograms)}

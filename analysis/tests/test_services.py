@@ -3,9 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from analysis.services import reference_analysis_is_current
+from analysis.services import reference_analysis_is_current, script_song_key_refresh
 from practice.tests.conftest import line
-from scripts.models import Kind, Line
+from scripts.models import Kind, Line, Script
+from scripts.tests.factories import LineFactory, ScriptFactory
 
 __all__ = ["line"]  # fixture shared with the practice tests
 
@@ -35,8 +36,30 @@ def test_analyse_references_gives_song_lines_their_key_and_starting_note(line, w
     line = Line.objects.get(pk=line.pk)
     assert "start_note" in line.reference_analysis["song"]
     assert line.updated_at > updated  # the catalogue's cached bodies move on
+    assert line.script.song_key is not None and line.script.song_key["lines"] == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "Reference analyses: 1 made, 0 already current.",
         "Reference analyses: 0 made, 1 already current.",
     ]
+
+
+def test_a_songs_key_is_stored_on_the_script_and_written_only_when_it_changes():
+    script = ScriptFactory(kind=Kind.SONG)
+    # Seconds held per pitch class (C first): C C G G A A G, then F F E E D D C.
+    for pitch_classes in (
+        [0.79, 0, 0, 0, 0, 0, 0, 1.36, 0, 0.76, 0, 0],
+        [0.7, 0, 0.68, 0, 0.78, 0.67, 0, 0, 0, 0, 0, 0],
+    ):
+        LineFactory(script=script, reference_analysis={"song": {"pitch_classes": pitch_classes}})
+
+    stored = script_song_key_refresh(script=script)
+    written = Script.objects.get(pk=script.pk)
+    script_song_key_refresh(script=script)
+    unchanged = Script.objects.get(pk=script.pk)
+
+    assert stored is not None and stored["key"] is not None
+    assert stored["key"]["name"] == "C major" and stored["lines"] == 2
+    assert written.song_key == stored == script.song_key
+    assert written.updated_at > script.updated_at  # the catalogue's cached bodies move on
+    assert unchanged.updated_at == written.updated_at

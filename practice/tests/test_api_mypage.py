@@ -251,6 +251,10 @@ def test_my_dubbed_tokens_cost_the_same_queries_for_more_lines(learner):
     few = queries()
     for _ in range(12):
         AttemptFactory(user=learner, line=AttemptFactory(user=learner).line)
+    # Song lines too: their `song` reads the line's analysis and the script's song key.
+    song_key = {"key": {"name": "C major", "name_ko": "다장조"}, "key_reason": None, "lines": 1}
+    for _ in range(3):
+        AttemptFactory(user=learner, line__script__kind=Kind.SONG, line__script__song_key=song_key)
 
     assert queries() == few
 

@@ -162,8 +162,20 @@ class SongSerializer(serializers.Serializer):
     Each value is null when the engine could not tell (too few notes for a key) or has
     not analysed the clip yet."""
 
-    key = serializers.CharField(allow_null=True, help_text='The key, e.g. "A minor".')
+    key = serializers.CharField(
+        allow_null=True,
+        help_text='The key to show, e.g. "A minor": the song\'s where it has one, else the '
+        "line's own.",
+    )
     key_ko = serializers.CharField(allow_null=True, help_text='The key in Korean, e.g. "가단조".')
+    song_key = serializers.CharField(
+        allow_null=True, help_text="The key of the whole song (all its analysed lines)."
+    )
+    song_key_ko = serializers.CharField(allow_null=True)
+    line_key = serializers.CharField(
+        allow_null=True, help_text="The key of this line's notes alone (often none: too few)."
+    )
+    line_key_ko = serializers.CharField(allow_null=True)
     start_note = serializers.CharField(allow_null=True, help_text='The first note, e.g. "E4".')
     start_midi = serializers.IntegerField(allow_null=True, help_text="Its MIDI number (E4 = 64).")
     start_hz = serializers.FloatField(

@@ -109,10 +109,15 @@ def test_api_query_counts_do_not_grow_with_scripts_or_lines(client):
 def test_api_tokens_carry_a_song_lines_key_and_starting_note(client):
     song = LineFactory(
         script__kind=Kind.SONG,
+        script__song_key={
+            "key": {"name": "C major", "name_ko": "다장조"},
+            "key_reason": None,
+            "lines": 4,
+        },
         reference_analysis={
             "song": {
-                "key": {"name": "C major", "name_ko": "다장조"},
-                "start_note": {"midi": 60, "name": "C4", "hz": 261.6},
+                "key": {"name": "D minor", "name_ko": "라단조"},
+                "start_note": {"midi": 67, "name": "G4", "hz": 391.8},
             }
         },
     )
@@ -122,12 +127,17 @@ def test_api_tokens_carry_a_song_lines_key_and_starting_note(client):
     _, script = get_json(client, f"/api/scripts/{song.script_id}/")
     _, speech_token = get_json(client, f"/api/tokens/{speech.pk}/")
 
+    # The song's key is the one to show; the line's own notes fit D minor.
     expected = {
         "key": "C major",
         "key_ko": "다장조",
-        "start_note": "C4",
-        "start_midi": 60,
-        "start_hz": 261.6,
+        "song_key": "C major",
+        "song_key_ko": "다장조",
+        "line_key": "D minor",
+        "line_key_ko": "라단조",
+        "start_note": "G4",
+        "start_midi": 67,
+        "start_hz": 391.8,
     }
     assert token["song"] == expected
     assert script["tokens"][0]["song"] == expected
