@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import BaseRenderer
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from accounts.access import AuthenticatedRequest
@@ -11,21 +11,19 @@ from yousync.api.serializers import ErrorSerializer
 from yousync.streaming import streaming_download
 
 
-class ZipRenderer(BaseRenderer):
-    """Lets a client ask for `Accept: application/zip`; the view streams the body."""
+class ZipOrJsonErrors(BaseContentNegotiation):
+    """The answer is a zip whatever the client accepts (`Accept: application/zip`
+    included); errors come as JSON, the API's one shape."""
 
-    media_type = "application/zip"
-    format = "zip"
-    charset = None
-    render_style = "binary"
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ExportApi(APIView):
-    def get_renderers(self):
-        return [*super().get_renderers(), ZipRenderer()]
+    content_negotiation_class = ZipOrJsonErrors
 
     @extend_schema(
         responses={
