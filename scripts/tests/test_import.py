@@ -177,8 +177,18 @@ def test_load_demo_creates_every_kind_including_a_song_and_is_idempotent():
     call_command("load_demo", stdout=out)
 
     scripts = Script.objects.filter(is_published=True)
-    assert sorted(scripts.values_list("kind", flat=True)) == ["animation", "drama", "movie", "song"]
-    assert "4 scenes loaded" in out.getvalue() and "4 already present" in out.getvalue()
+    assert sorted(scripts.values_list("kind", flat=True)) == [
+        "animation",
+        "drama",
+        "movie",
+        "movie",
+        "song",
+    ]
+    assert "5 scenes loaded" in out.getvalue() and "5 already present" in out.getvalue()
+    # The scene made for dubbing: two roles of two lines each.
+    rooftop = scripts.get(import_key="demo-rooftop")
+    names = [line.actor.name for line in rooftop.lines.order_by("position")]
+    assert names == ["Nova", "Rex", "Nova", "Rex"]
     song = scripts.get(kind="song")
     assert song.lines.count() == 4
     assert song.lines.first().text == "Twinkle, twinkle, little star,"
@@ -198,8 +208,8 @@ def test_load_demo_reimports_scenes_whose_clips_were_deleted():
     out = io.StringIO()
     call_command("load_demo", stdout=out)
 
-    assert "1 scenes loaded, 3 already present" in out.getvalue()
-    assert Script.objects.count() == 4
+    assert "1 scenes loaded, 4 already present" in out.getvalue()
+    assert Script.objects.count() == 5
 
 
 @pytest.mark.django_db

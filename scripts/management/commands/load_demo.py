@@ -10,7 +10,10 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 
 class Command(BaseCommand):
-    help = "Loads the demo scenes (a movie, a drama, an animation and a song). Idempotent."
+    help = (
+        "Loads the demo scenes (two movies, one made for dubbing; a drama, an animation and a "
+        "song). Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Re-import even if present.")
