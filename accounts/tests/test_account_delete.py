@@ -278,3 +278,15 @@ def test_web_delete_of_a_google_only_account_needs_a_recent_google_sign_in(
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=google_learner.pk).exists()
+
+
+def test_delete_page_and_profile_panel_are_in_korean(client, learner):
+    learner.ui_language = "ko"
+    learner.save()
+    client.force_login(learner)
+
+    profile = client.get("/accounts/profile/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    page = client.get("/accounts/delete/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+
+    assert "내 데이터 내려받기" in profile and "녹음은 90일 동안 보관됩니다" in profile
+    assert "내 계정 삭제" in page and "현재 비밀번호" in page
