@@ -172,7 +172,9 @@ def test_deleting_a_line_takes_its_clips_and_its_attempts_recordings(
     line = LineFactory(
         reference_audio=stored("lines/test/ref.flac"), guide_audio=stored("guide/test/g.flac")
     )
-    attempt = AttemptFactory(line=line, user=UserFactory(), recording=stored("attempts/test/l.webm"))
+    attempt = AttemptFactory(
+        line=line, user=UserFactory(), recording=stored("attempts/test/l.webm")
+    )
     names = [line.reference_audio.name, line.guide_audio.name, attempt.recording.name]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -184,7 +186,9 @@ def test_deleting_a_line_takes_its_clips_and_its_attempts_recordings(
 def test_deleting_scene_imports_keeps_the_audio_a_script_plays(django_capture_on_commit_callbacks):
     played = stored("scenes/test/played.ogg")
     unused = stored("scenes/test/unused.ogg")
-    Script.objects.create(title="T", work_title="W", kind="movie", language="en", scene_audio=played)
+    Script.objects.create(
+        title="T", work_title="W", kind="movie", language="en", scene_audio=played
+    )
     fields = {"title": "T", "work_title": "W", "kind": "movie", "language": "en", "subtitles": ""}
     SceneImport.objects.create(audio=played, status=ImportStatus.COMPLETED, **fields)
     SceneImport.objects.create(audio=unused, status=ImportStatus.FAILED, **fields)
