@@ -125,3 +125,11 @@ def actor_spans(words: list[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, 
     """The player's words that have a span in the actor's clip, with their place: what
     the A–B loop can run between."""
     return [(i, word) for i, word in enumerate(words or []) if word.get("ref")]
+
+
+@register.filter
+def key_name(song: Mapping[str, Any], language: str) -> str:
+    """A song's key in the interface language: "가단조" for Korean, "A minor" otherwise."""
+    if (language or "")[:2] == "ko" and song.get("key_ko"):
+        return str(song["key_ko"])
+    return str(song.get("key") or "")

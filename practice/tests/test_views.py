@@ -336,3 +336,31 @@ def test_practice_page_context_has_no_song_for_speech_lines(client, learner, lin
     response = client.get(reverse("practice:line", args=[line.id]))
 
     assert response.context["song"] is None
+
+
+@pytest.mark.parametrize(
+    ("language", "key", "hint"),
+    [
+        ("en", "Key: <strong>G major</strong>", "Sing with the original"),
+        ("ko", "조: <strong>사장조</strong>", "원곡에 맞춰"),
+    ],
+)
+def test_practice_page_of_a_song_names_the_key_in_the_learners_language(
+    client, learner, line, language, key, hint
+):
+    line.script.kind = "song"
+    line.script.save()
+    line.reference_analysis = {
+        "song": {
+            "key": {"name": "G major", "name_ko": "사장조"},
+            "start_note": {"midi": 67, "name": "G4", "hz": 392.0},
+        }
+    }
+    line.save()
+    client.force_login(learner)
+    client.cookies["django_language"] = language
+
+    html = client.get(reverse("practice:line", args=[line.id])).text
+
+    assert key in html and hint in html
+    assert 'data-start-hz="392.0"' in html
