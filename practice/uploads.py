@@ -43,7 +43,7 @@ def sniff_audio_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _duration_seconds(data: bytes) -> float:
+def _duration_seconds(data: bytes, max_seconds: float) -> float:
     """Decode the audio stream and count samples: container headers can lie or be absent
     (MediaRecorder's WebM has no duration)."""
     with av.open(io.BytesIO(data), mode="r") as container:
@@ -53,17 +53,21 @@ def _duration_seconds(data: bytes) -> float:
         seconds = 0.0
         for frame in container.decode(streams[0]):
             seconds += frame.samples / float(frame.sample_rate or 1)
-            if seconds > settings.MAX_RECORDING_SECONDS + 1:
+            if seconds > max_seconds + 1:
                 break
         return seconds
 
 
-def check_recording(upload) -> CheckedRecording:
+def check_recording(
+    upload, *, max_seconds: float | None = None, max_bytes: int | None = None
+) -> CheckedRecording:
     """Raise RecordingRejected unless `upload` is a decodable audio file of sensible size
-    and length."""
+    and length (at most MAX_UPLOAD_BYTES and MAX_RECORDING_SECONDS unless given)."""
+    max_seconds = settings.MAX_RECORDING_SECONDS if max_seconds is None else max_seconds
+    max_bytes = settings.MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     size = upload.size or 0
-    if size > settings.MAX_UPLOAD_BYTES:
-        limit_mb = settings.MAX_UPLOAD_BYTES / 1_000_000
+    if size > max_bytes:
+        limit_mb = max_bytes / 1_000_000
         raise RecordingRejected(
             "too_large", str(_("The recording is larger than %(mb).0f MB.") % {"mb": limit_mb}), 413
         )
@@ -80,20 +84,17 @@ def check_recording(upload) -> CheckedRecording:
             415,
         )
     try:
-        duration = _duration_seconds(data)
+        duration = _duration_seconds(data, max_seconds)
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise RecordingRejected(
             "undecodable", str(_("We could not read this audio file. Please record again."))
         ) from exc
     if duration < settings.MIN_RECORDING_SECONDS:
         raise RecordingRejected("too_short", str(_("The recording is too short.")))
-    if duration > settings.MAX_RECORDING_SECONDS:
+    if duration > max_seconds:
         raise RecordingRejected(
             "too_long",
-            str(
-                _("The recording is longer than %(s)d seconds.")
-                % {"s": settings.MAX_RECORDING_SECONDS}
-            ),
+            str(_("The recording is longer than %(s)d seconds.") % {"s": max_seconds}),
         )
     content_type, extension = sniffed
     return CheckedRecording(content_type, extension, round(duration, 3), size)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "scripts",
     "practice",
     "analysis",
+    "partners",
     "dubbing",
     # After "accounts", so the site's account templates override allauth's.
     "allauth",
@@ -569,6 +570,21 @@ if RECORDING_RETENTION_DAYS < 0:
         f"RECORDING_RETENTION_DAYS must be 0 (keep forever) or a number of days, "
         f"got {RECORDING_RETENTION_DAYS!r}."
     )
+
+# --- Partner scoring API (partners app, docs/partners.md) ----------------------------------
+# Takes up to PARTNER_SYNC_MAX_SECONDS long without a callback_url are answered in the
+# request when scored within PARTNER_SYNC_WAIT_SECONDS; otherwise 202 and a job to poll.
+PARTNER_SYNC_MAX_SECONDS = env.float("PARTNER_SYNC_MAX_SECONDS", default=30.0)
+PARTNER_SYNC_WAIT_SECONDS = env.float("PARTNER_SYNC_WAIT_SECONDS", default=20.0)
+PARTNER_MAX_AUDIO_SECONDS = _positive_int("PARTNER_MAX_AUDIO_SECONDS", 120)
+PARTNER_MAX_UPLOAD_BYTES = _positive_int("PARTNER_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+# Callbacks: each POST waits this long; failures are retried with exponential backoff
+# from PARTNER_CALLBACK_MIN_BACKOFF_MS, PARTNER_CALLBACK_MAX_RETRIES times.
+PARTNER_CALLBACK_TIMEOUT_SECONDS = env.float("PARTNER_CALLBACK_TIMEOUT_SECONDS", default=5.0)
+PARTNER_CALLBACK_MAX_RETRIES = env.int("PARTNER_CALLBACK_MAX_RETRIES", default=6)
+PARTNER_CALLBACK_MIN_BACKOFF_MS = _positive_int("PARTNER_CALLBACK_MIN_BACKOFF_MS", 5000)
+# A rotated key keeps working this long beside its replacement.
+PARTNER_KEY_ROTATION_GRACE_HOURS = _positive_int("PARTNER_KEY_ROTATION_GRACE_HOURS", 72)
 
 # --- Catalogue (scripts app): scene imports and learner pages ------------------------------
 # Scenes up to this long are imported inside the admin request; longer ones by a worker.

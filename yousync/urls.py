@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("partners.api.urls")),  # the partner scoring API
     path("api/", include("accounts.api.urls")),
     path("api/", include("scripts.api.urls")),
     path("api/", include("practice.api.urls")),

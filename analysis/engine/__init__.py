@@ -42,6 +42,7 @@ from .types import ENGINE_VERSION, FEEDBACK_VERSION, Assessment
 __all__ = [
     "ENGINE_VERSION",
     "FEEDBACK_VERSION",
+    "REFERENCE_VOICES",
     "STAGES",
     "WARNING_MESSAGES",
     "Assessment",
@@ -76,6 +77,8 @@ WEIGHTS = {
     # Songs: the melody is the point.
     "song": {"pronunciation": 0.2, "intonation": 0.45, "timing": 0.25, "emotion": 0.1},
 }
+# What a take can be compared with (see ``assess``).
+REFERENCE_VOICES = frozenset({"actor", "recording", "synthetic"})
 AudioSource = audio.AudioSource
 language_of = phonemes.language_of
 
@@ -172,13 +175,22 @@ def assess(
     reference_analysis: dict[str, Any] | None = None,
     max_seconds: float | None = None,
     language: str | None = None,
+    reference_voice: str = "actor",
 ) -> Assessment:
     """Score a learner's take against the actor's clip.
 
     Pass ``reference_analysis`` (from ``analyse_reference``) to skip the reference
     side; ``reference`` may then be None. Raises an ``EngineError`` subclass when the
     take cannot be scored.
+
+    ``reference_voice`` says what the reference is (REFERENCE_VOICES): the actor's clip,
+    on whose clock the learner recorded; another ``"recording"`` of the line, recorded on
+    its own clock (the onset is not compared); or a ``"synthetic"`` reading (no onset, and
+    no emotion: a synthetic voice has no intended feeling to match, so ``emotion`` is
+    None and the overall score is over the other dimensions).
     """
+    if reference_voice not in REFERENCE_VOICES:
+        raise ValueError(f"reference_voice must be one of {sorted(REFERENCE_VOICES)}")
     lang = _language(text, language)
     words = _words(text, lang)
     stages = _Stages(progress)
@@ -193,9 +205,10 @@ def assess(
     pron = score_pronunciation(ref.phones, att.phones, att.alignment, lang, att.word_aligner)
     inton = score_intonation(ref, att, "song" if kind == "song" else "speech")
     stages("timing")
-    timing = score_timing(ref, att)
+    timing = score_timing(ref, att, clip_clock=reference_voice == "actor")
     stages("emotion")
     emotion = score_emotion(ref, att)
+    emotion_compared = reference_voice != "synthetic"
     stages("feedback")
     warnings = []
     if decoded.clipped:
@@ -207,19 +220,29 @@ def assess(
         "pronunciation": pron.score,
         "intonation": inton.score,
         "timing": timing.score,
-        "emotion": emotion.score,
+        "emotion": emotion.score if emotion_compared else None,
     }
     # A dimension that was not assessed drops out; the others keep their proportions.
     weights = {k: WEIGHTS[mode][k] for k, v in scores.items() if v is not None}
     overall = sum(w * float(scores[k] or 0.0) for k, w in weights.items()) / sum(weights.values())
     feedback = build_feedback(
-        ref, att, mode, pron, inton, timing, emotion, time_map(ref, att), warnings
+        ref,
+        att,
+        mode,
+        pron,
+        inton,
+        timing,
+        emotion,
+        time_map(ref, att),
+        warnings,
+        reference=reference_voice,
+        emotion_compared=emotion_compared,
     )
     return Assessment(
         pronunciation=None if pron.score is None else float(pron.score),
         intonation=float(inton.score),
         timing=float(timing.score),
-        emotion=float(emotion.score),
+        emotion=float(emotion.score) if emotion_compared else None,
         overall=round(float(overall), 1),
         detailed_feedback=feedback,
         warnings=warnings,

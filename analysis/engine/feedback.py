@@ -159,7 +159,12 @@ def build_feedback(
     emotion: EmotionResult,
     anchors: tuple[np.ndarray, np.ndarray],
     warnings: list[str],
+    reference: str = "actor",
+    emotion_compared: bool = True,
 ) -> DetailedFeedback:
+    """``reference``: what the take was compared with (tips.REFERENCE_NAMES);
+    ``emotion_compared`` False: no tip about expressiveness (the features are still
+    reported)."""
     ref_curve, step = downsample(inton.ref_curve)
     att_curve, _ = downsample(inton.att_curve)
     times = inton.ref_times[::step][: len(ref_curve)]
@@ -212,6 +217,8 @@ def build_feedback(
             "attempt": emotion.attempt,
             "components": emotion.components,
         },
-        "tips": choose_tips(ref, pron, inton, timing, emotion, kind),
+        "tips": choose_tips(
+            ref, pron, inton, timing, emotion if emotion_compared else None, kind, reference
+        ),
         "warnings": warnings,
     }

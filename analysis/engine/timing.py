@@ -45,7 +45,12 @@ def _gaps(words: list[AlignedWord]) -> dict[int, float]:
     return out
 
 
-def score_timing(ref: RecordingAnalysis, att: RecordingAnalysis) -> TimingResult:
+def score_timing(
+    ref: RecordingAnalysis, att: RecordingAnalysis, *, clip_clock: bool = True
+) -> TimingResult:
+    """``clip_clock=False``: the take was not recorded against the reference's clock (a
+    reference made or recorded separately), so its onset says nothing and is left out;
+    pacing (length, word timing from each onset, pauses) is still compared."""
     onset = att.activity.onset - ref.activity.onset
     ref_span = ref.activity.offset - ref.activity.onset
     att_span = att.activity.offset - att.activity.onset
@@ -75,6 +80,8 @@ def score_timing(ref: RecordingAnalysis, att: RecordingAnalysis) -> TimingResult
         * (len(errors) / max(1, len(ref_words))),
         "pauses": float(np.exp(-pause_diff / PAUSE_SCALE_S)),
     }
+    if not clip_clock:
+        del components["onset"]
     if not ref_words:
         # No word timings at all (a language without a word aligner or phone model):
         # the line is timed by its onset, length and pauses alone.

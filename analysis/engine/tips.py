@@ -37,14 +37,36 @@ def quote(text: str) -> str:
     return f"'{text.strip(',.;:!')}'"
 
 
+# What the take was compared with, as the tips name it (English, Korean). The tips are
+# written about "the actor"; another reference is named in its place. Both Korean names
+# end in a consonant, so the topic particle after them is 은, not 는.
+REFERENCE_NAMES = {
+    "actor": ("the actor", "배우"),
+    "recording": ("the reference recording", "기준 녹음"),
+    "synthetic": ("the model voice", "예시 음성"),
+}
+
+
+def _reword(text: str, reference: str, language: str) -> str:
+    if reference == "actor":
+        return text
+    en, ko = REFERENCE_NAMES[reference]
+    if language == "en":
+        return text.replace("the actor", en).replace("The actor", en[0].upper() + en[1:])
+    return text.replace("배우는", f"{ko}은").replace("배우", ko)
+
+
 def choose_tips(
     ref: RecordingAnalysis,
     pron: PronunciationResult,
     inton: IntonationResult,
     timing: TimingResult,
-    emotion: EmotionResult,
+    emotion: EmotionResult | None,
     kind: str,
+    reference: str = "actor",
 ) -> list[Tip]:
+    """``emotion`` None: expressiveness was not compared (a synthetic reference), so no
+    tip about it. ``reference`` names what the take was compared with (REFERENCE_NAMES)."""
     candidates: list[Candidate] = []
     omitted = [w for w in pron.words if w.status == "omitted"]
     if omitted:
@@ -87,7 +109,8 @@ def choose_tips(
         candidates.append(
             Candidate((100 - (w.score or 0.0)) / 100, "pronunciation", en, ko, w.index)
         )
-    if abs(timing.onset_offset) >= 0.2:
+    # No onset component: the take was not recorded on the reference's clock.
+    if "onset" in timing.components and abs(timing.onset_offset) >= 0.2:
         late = timing.onset_offset > 0
         s = abs(timing.onset_offset)
         candidates.append(
@@ -113,6 +136,33 @@ def choose_tips(
             )
         )
     candidates += _intonation_tips(ref, inton, kind)
+    if emotion is not None:
+        candidates += _emotion_tips(emotion)
+    candidates.sort(key=lambda c: -c.severity)
+    chosen: list[Candidate] = []
+    for c in candidates:  # one tip per dimension first, then fill up
+        if c.dimension not in {x.dimension for x in chosen}:
+            chosen.append(c)
+    for c in candidates:
+        if len(chosen) >= 3:
+            break
+        if c not in chosen:
+            chosen.append(c)
+    tips: list[Tip] = []
+    for c in chosen[:3]:
+        tip: Tip = {
+            "dimension": c.dimension,
+            "en": _reword(c.en, reference, "en"),
+            "ko": _reword(c.ko, reference, "ko"),
+        }
+        if c.word is not None:
+            tip["word"] = c.word
+        tips.append(tip)
+    return tips
+
+
+def _emotion_tips(emotion: EmotionResult) -> list[Candidate]:
+    candidates: list[Candidate] = []
     ra, aa = emotion.reference, emotion.attempt
     if emotion.components["pitch_range"] < 0.6:
         more = aa["pitch_range"] < ra["pitch_range"]
@@ -142,23 +192,7 @@ def choose_tips(
                 else "배우처럼 목소리 크기를 더 일정하게 유지해 보세요.",
             )
         )
-    candidates.sort(key=lambda c: -c.severity)
-    chosen: list[Candidate] = []
-    for c in candidates:  # one tip per dimension first, then fill up
-        if c.dimension not in {x.dimension for x in chosen}:
-            chosen.append(c)
-    for c in candidates:
-        if len(chosen) >= 3:
-            break
-        if c not in chosen:
-            chosen.append(c)
-    tips: list[Tip] = []
-    for c in chosen[:3]:
-        tip: Tip = {"dimension": c.dimension, "en": c.en, "ko": c.ko}
-        if c.word is not None:
-            tip["word"] = c.word
-        tips.append(tip)
-    return tips
+    return candidates
 
 
 def _song_tips(segments: list[dict[str, Any]]) -> list[Candidate]:

@@ -160,14 +160,14 @@ class StoredFeedback(DetailedFeedback, total=False):
 class Assessment:
     """Scores 0–100 (higher is better) plus the detailed feedback shown to the learner.
 
-    ``pronunciation`` is None when the line's language has no phone model; the
-    overall score is then weighted over the other three.
+    ``pronunciation`` is None when the line's language has no phone model, ``emotion``
+    when the reference is synthetic; the overall score is then weighted over the others.
     """
 
     pronunciation: float | None
     intonation: float
     timing: float
-    emotion: float
+    emotion: float | None
     overall: float
     detailed_feedback: DetailedFeedback
     warnings: list[str] = field(default_factory=list)

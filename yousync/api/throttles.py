@@ -20,6 +20,7 @@ request.
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
@@ -81,22 +82,49 @@ def seconds_until_allowed(
     return duration - elapsed + max(into_next, 0.0)
 
 
+@dataclass(frozen=True)
+class WindowCount:
+    """One limit as this request left it: enough to tell a client how much is left."""
+
+    limit: int
+    duration: int
+    elapsed: float  # seconds into the current window
+    current: int
+    previous: int
+
+    @property
+    def remaining(self) -> int:
+        used = self.previous * (1 - self.elapsed / self.duration) + self.current
+        return max(0, math.floor(self.limit - used))
+
+    @property
+    def reset_seconds(self) -> int:
+        """Seconds until this window ends and its count starts again."""
+        return max(1, math.ceil(self.duration - self.elapsed))
+
+
 class WindowRateThrottle(BaseThrottle):
     """Counts a request against each (scope, client) limit that applies to it, all in one
-    round trip; refuses it when any of them is over its rate."""
+    round trip; refuses it when any of them is over its rate. `counts` keeps what each
+    limit stood at, for views that report it (the partner API's X-RateLimit headers)."""
 
     # The clock, read through the class (tests put a frozen one here).
     timer: ClassVar[Callable[[], float]] = time.time
 
     def __init__(self) -> None:
         self.retry_after: float | None = None
+        self.counts: list[WindowCount] = []
 
     def limits(self, request, view) -> list[tuple[str, str]]:
         """(scope, who is counted) for each limit that applies to this request."""
         raise NotImplementedError
 
+    def rates(self, request, view) -> dict[str, tuple[int, int] | None]:
+        """(count, seconds) per scope; None switches a scope off."""
+        return settings.API_THROTTLE_RATES
+
     def allow_request(self, request, view) -> bool:
-        rates: dict[str, tuple[int, int] | None] = settings.API_THROTTLE_RATES
+        rates = self.rates(request, view)
         limits = []
         for scope, who in self.limits(request, view):
             rate = rates.get(scope)
@@ -120,6 +148,7 @@ class WindowRateThrottle(BaseThrottle):
             )
             for (_scope, _who, (limit, _d)), (current, previous) in zip(group, counts, strict=True):
                 counted = {"current": current, "previous": previous}
+                self.counts.append(WindowCount(limit, duration, elapsed, current, previous))
                 if not window_allows(limit=limit, duration=duration, elapsed=elapsed, **counted):
                     waits.append(
                         seconds_until_allowed(
