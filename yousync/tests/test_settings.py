@@ -167,6 +167,7 @@ def test_settings_trust_x_forwarded_proto_only_behind_a_trusted_proxy(tmp_path):
     [
         ("EMBEDDED_WORKER_THREADS", "0", "EMBEDDED_WORKER_THREADS must be a positive integer"),
         ("DEBUG", "perhaps", "DEBUG"),
+        ("RECORDING_RETENTION_DAYS", "-1", "RECORDING_RETENTION_DAYS must be 0 (keep forever)"),
     ],
 )
 def test_settings_reject_bad_values_with_a_clear_message(tmp_path, name, value, message):
