@@ -290,3 +290,22 @@ def test_delete_page_and_profile_panel_are_in_korean(client, learner):
 
     assert "내 데이터 내려받기" in profile and "녹음은 90일 동안 보관됩니다" in profile
     assert "내 계정 삭제" in page and "현재 비밀번호" in page
+
+
+def test_deleting_a_learner_in_the_admin_also_revokes_tokens_and_deletes_files(
+    client, learner, django_capture_on_commit_callbacks
+):
+    names = with_practice(learner)
+    tokens = tokens_for(client, learner)
+    client.force_login(User.objects.create_superuser("admin@example.com", "admin-password-1"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/accounts/user/{learner.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=learner.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
+    refresh = client.post(
+        "/api/auth/refresh", {"refresh_token": tokens["refresh"]}, content_type="application/json"
+    )
+    assert refresh.status_code == 401
