@@ -91,15 +91,19 @@ def _x_ticks(t0: float, t1: float, most: int) -> list[float]:
     return [first + i * step for i in range(int((t1 - first) / step + 1e-9) + 1)]
 
 
-def _word_spans(words: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], float, float]]:
+def _known_span(word: Mapping[str, Any]) -> tuple[float, float] | None:
+    start, end = word.get("ref_start"), word.get("ref_end")
+    if isinstance(start, int | float) and isinstance(end, int | float):
+        return float(start), float(end)
+    return None
+
+
+def _word_spans(
+    words: Sequence[Mapping[str, Any]],
+) -> list[tuple[Mapping[str, Any], float, float]]:
     """Each word's span on the actor's clock. A word the aligner could not place in the
     actor's clip still gets its label: in the gap between its neighbours."""
-    known = [
-        (w.get("ref_start"), w.get("ref_end"))
-        if isinstance(w.get("ref_start"), int | float) and isinstance(w.get("ref_end"), int | float)
-        else None
-        for w in words
-    ]
+    known = [_known_span(w) for w in words]
     spans = []
     for i, word in enumerate(words):
         span = known[i]
@@ -109,7 +113,7 @@ def _word_spans(words: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, A
             if before is None or after is None:
                 continue
             span = (before, max(before, after))
-        spans.append((word, float(span[0]), float(span[1])))
+        spans.append((word, span[0], span[1]))
     return spans
 
 
