@@ -210,6 +210,9 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "analysis.middleware.WorkerLifecycle",
+    # A heartbeat file per worker process for the container's health check
+    # (yousync/healthchecks.py); off unless WORKER_HEARTBEAT_DIR is set.
+    "yousync.healthchecks.WorkerHeartbeat",
     "scripts.middleware.GuideVoiceCatchUp",
 ]
 if REDIS_URL:
@@ -562,6 +565,9 @@ ATTEMPT_MAX_TRIES = _positive_int("ATTEMPT_MAX_TRIES", 3)
 REAPER_INTERVAL_SECONDS = _positive_int("REAPER_INTERVAL_SECONDS", 60)
 # Warm-up and reaper threads in worker processes (off in unit tests, which call them).
 WORKER_LIFECYCLE = env_bool("WORKER_LIFECYCLE", True)
+# Worker processes write a heartbeat file here for `python -m yousync.healthchecks worker`
+# (compose.yaml's worker health check); empty: no heartbeat.
+WORKER_HEARTBEAT_DIR = env.str("WORKER_HEARTBEAT_DIR", default="")
 # Learners' recordings older than this many days are deleted from storage (scores and
 # feedback stay); 0 keeps them forever. practice.retention, run by the scheduler.
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=90)

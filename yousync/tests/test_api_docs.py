@@ -1,7 +1,10 @@
 """/api/docs/ works offline: Swagger UI comes from drf-spectacular-sidecar's static files."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -41,10 +44,35 @@ def test_api_docs_static_files_are_found_by_the_staticfiles_finders(client):
         assert finders.find(path), f"{path} is not among the static files"
 
 
-def test_collectstatic_with_hashed_names_collects_swagger_ui(settings, tmp_path):
+def test_static_manifest_setting_selects_hashed_names(tmp_path):
+    probe = "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "yousync.settings",
+        "STATIC_MANIFEST": "1",
+        "SECRET_KEY": "x" * 50,
+        "VAR_DIR": str(tmp_path),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_collectstatic_with_hashed_names_collects_swagger_ui_and_pages_name_them(
+    settings, tmp_path, client
+):
     # As the Docker image builds it (STATIC_MANIFEST=1): hashed names, references inside
     # the files rewritten, a manifest. Without whitenoise's compression, which takes
-    # minutes and has no say in which files are found.
+    # minutes and has no say in which files are found or how pages name them.
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
@@ -52,8 +80,17 @@ def test_collectstatic_with_hashed_names_collects_swagger_ui(settings, tmp_path)
     }
 
     call_command("collectstatic", "--noinput", stdout=StringIO())
+    html = client.get("/").content.decode()  # the catalogue, rendered with the manifest
 
     manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
     for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         hashed = manifest[f"drf_spectacular_sidecar/swagger-ui-dist/{name}"]
         assert (tmp_path / hashed).is_file()
+    # Every stylesheet and script the page loads is named by its hashed, collected file
+    # (a file missing from the manifest would be a 500 in production).
+    static = [u for u in referenced_urls(html) if u.startswith(settings.STATIC_URL)]
+    assert static
+    for url in static:
+        name = url.removeprefix(settings.STATIC_URL)
+        assert name in manifest.values(), f"{url} is not a hashed name"
+        assert (tmp_path / name).is_file()
