@@ -1,5 +1,10 @@
+from typing import Any
+
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -29,3 +34,30 @@ class UserAdmin(BaseUserAdmin):
     def delete_queryset(self, request, queryset):
         for user in queryset:
             services.user_delete(user=user)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login counts failed passwords against the same limits as the site's
+    and the API's sign-in (LOGIN_FAILED_RATE_LIMIT, allauth's `login_failed`): once
+    they are spent, even the right password is refused until the window passes."""
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            try:
+                self.user_cache = get_account_adapter(self.request).authenticate(
+                    self.request, email=email, password=password
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("Too many failed sign-in attempts. Try again later."),
+                    code="too_many_login_attempts",
+                ) from exc
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = AdminLoginForm

@@ -12,6 +12,7 @@ from analysis import engine
 from analysis.remote import send_to_remote_analysis
 from analysis.services import reference_analysis_for
 from practice import services
+from yousync.sentry import tag_job
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def score_attempt(attempt_id: int) -> None:
     attempt = services.attempt_start(attempt_id=attempt_id)
     if attempt is None:  # gone, or a redelivered message for a finished attempt
         return
+    tag_job(attempt.job_id)  # on this job's error reports (yousync/sentry.py)
     line = attempt.line
     try:
         if settings.ANALYSIS_BACKEND == "remote":

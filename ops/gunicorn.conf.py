@@ -9,6 +9,7 @@ Measured against uvicorn + Django's ASGI handler in docs/benchmarks.md.
 """
 
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -25,3 +26,15 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 # X-Forwarded-* from these addresses only (the proxy in compose.yaml).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# /metrics sums every gunicorn process (prometheus_client's multiprocess mode,
+# yousync/metrics.py): each server start gets a fresh folder, set before any worker
+# imports prometheus_client, and a worker that exits is marked dead.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yousync-prometheus-")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

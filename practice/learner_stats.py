@@ -7,6 +7,7 @@ learner's totals row is locked first, so two workers finishing the same learner'
 attempts take turns and the second sees the first's result.
 """
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -23,6 +24,8 @@ from practice.models import (
     LearnerLineStats,
     LearnerStats,
 )
+
+logger = logging.getLogger(__name__)
 
 DIMENSIONS = SCORE_FIELDS
 COUNTED = Q(status__in=COUNTED_STATUSES)
@@ -175,3 +178,31 @@ def _refresh_totals(user_id: int) -> None:
         longest_streak=streak.longest if streak else 0,
         updated_at=timezone.now(),
     )
+
+
+def learner_stats_check() -> dict[str, int]:
+    """Compare every learner's totals with their attempts; rebuild the ones that drifted
+    (a change made behind the services' back: manual SQL, a restore). Run daily by the
+    scheduler (yousync/schedule.py); two grouped queries, then one rebuild per drift."""
+    expected = {
+        row["user_id"]: (row["counted"], row["scored"])
+        for row in Attempt.objects.order_by()
+        .values("user_id")
+        .annotate(counted=Count("id", filter=COUNTED), scored=Count("id", filter=SCORED))
+    }
+    stored = {
+        user_id: (counted, scored)
+        for user_id, counted, scored in LearnerStats.objects.values_list(
+            "user_id", "attempt_count", "scored_count"
+        )
+    }
+    drifted = sorted(
+        user_id
+        for user_id in expected.keys() | stored.keys()
+        if expected.get(user_id, (0, 0)) != stored.get(user_id, (0, 0))
+    )
+    for user_id in drifted:
+        learner_stats_rebuild(user_id=user_id)
+    if drifted:
+        logger.warning("learner statistics rebuilt", extra={"learners": drifted[:50]})
+    return {"checked": len(expected.keys() | stored.keys()), "rebuilt": len(drifted)}

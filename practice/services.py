@@ -10,13 +10,15 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
+from practice.metrics import record_attempt_outcome
 from practice.models import FINAL_STATUSES, Attempt, AttemptStatus, Bookmark, PracticeSession
 from practice.progress import publish_attempt
 from practice.signals import attempt_queued
-from practice.uploads import check_recording
+from practice.uploads import RecordingRejected, check_recording
 from scripts.models import Line, Script
 
 if TYPE_CHECKING:  # the engine's types only: practice does not load the engine
@@ -60,14 +62,15 @@ def attempt_create(
 ) -> tuple[Attempt, bool]:
     """Validate and store a recording, queue it for scoring; (attempt, created).
 
-    A repeated `idempotency_key` from the same learner returns the first attempt.
-    Raises RecordingRejected for uploads that cannot be scored.
+    A repeated `idempotency_key` from the same learner returns the first attempt; the
+    same key on another line is refused (RecordingRejected, 422), not answered with the
+    first line's attempt. Raises RecordingRejected for uploads that cannot be scored.
     """
     idempotency_key = (idempotency_key or "")[:64]
     if idempotency_key:
         existing = Attempt.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing, False
+            return _same_line_or_refuse(existing, line), False
     checked = check_recording(upload)
     try:
         with transaction.atomic():
@@ -91,8 +94,19 @@ def attempt_create(
         if not idempotency_key:
             raise
         # Two submits raced with one key: the other one won.
-        return Attempt.objects.get(user=user, idempotency_key=idempotency_key), False
+        winner = Attempt.objects.get(user=user, idempotency_key=idempotency_key)
+        return _same_line_or_refuse(winner, line), False
     return attempt, True
+
+
+def _same_line_or_refuse(existing: Attempt, line: Line) -> Attempt:
+    if existing.line_id != line.id:
+        raise RecordingRejected(
+            "idempotency_key_reused",
+            _("This Idempotency-Key was already used for a recording of another line."),
+            status=422,
+        )
+    return existing
 
 
 def attempt_start(*, attempt_id: int) -> Attempt | None:
@@ -169,6 +183,10 @@ def attempt_finish(*, attempt: Attempt, assessment: Scored) -> Attempt:
         attempt.save()
         learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
+        stage_seconds = dict(assessment.stage_seconds)
+        transaction.on_commit(
+            lambda: record_attempt_outcome(attempt=attempt, stage_seconds=stage_seconds)
+        )
     return attempt
 
 
@@ -184,6 +202,7 @@ def attempt_fail(*, attempt: Attempt, code: str, message: str) -> Attempt:
         )
         learner_stats_refresh(attempt=attempt)
         _publish_on_commit(attempt)
+        transaction.on_commit(lambda: record_attempt_outcome(attempt=attempt, stage_seconds={}))
     return attempt
 
 

@@ -6,13 +6,16 @@ the server process (`manage.py serve`). DATABASE_URL, REDIS_URL and the S3 varia
 switch each part to PostgreSQL, Redis and an S3 API. See README.md for the full table.
 """
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from corsheaders.defaults import default_headers as _cors_default_headers
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +74,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_dramatiq",
+    # The one periodic-job scheduler (`manage.py scheduler`; yousync/schedule.py).
+    "dramatiq_crontab",
+    "django_prometheus",
+    "csp",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -95,10 +102,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "yousync.middleware.RequestLogMiddleware",
     # Before anything that answers on its own (CommonMiddleware's redirects, 404s).
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -111,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "yousync.urls"
@@ -155,6 +167,10 @@ else:
         "max_size": _positive_int("DB_POOL_MAX_SIZE", 10),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+# The same backends wrapped by django-prometheus: queries, errors and connections counted.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -189,14 +205,15 @@ if REDIS_URL:
         "default": {
             # django-redis: one connection pool per process, shared by all threads and
             # async contexts; django_redis.get_redis_connection() for pipelines.
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-prometheus's subclass of it: hits and misses for /metrics.
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_PREFIX", "yousync"),
             "TIMEOUT": 300,
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 
 # Sessions are read from the cache and written through to the database: a signed-in
 # page costs no session query while the cache has it, and nothing is lost without it.
@@ -209,6 +226,8 @@ _DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Job counts, retries, failures and durations for /metrics (yousync/metrics.py).
+    "yousync.metrics.JobMetrics",
     "analysis.middleware.WorkerLifecycle",
     # A heartbeat file per worker process for the container's health check
     # (yousync/healthchecks.py); off unless WORKER_HEARTBEAT_DIR is set.
@@ -216,6 +235,9 @@ _DRAMATIQ_MIDDLEWARE = [
     "scripts.middleware.GuideVoiceCatchUp",
 ]
 if REDIS_URL:
+    # Each job's state in the admin's task list (django_dramatiq), kept for
+    # DRAMATIQ_TASKS_MAX_AGE_DAYS. Not embedded: a row written per job on SQLite.
+    _DRAMATIQ_MIDDLEWARE.insert(0, "django_dramatiq.middleware.AdminMiddleware")
     DRAMATIQ_BROKER = {
         "BROKER": "dramatiq.brokers.redis.RedisBroker",
         "OPTIONS": {"url": REDIS_URL, "namespace": env.str("DRAMATIQ_NAMESPACE", "yousync")},
@@ -331,7 +353,6 @@ REST_FRAMEWORK = {
     # orjson renders several times faster than the standard library's json.
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "yousync.api.pagination.Pagination",
     "PAGE_SIZE": 20,
@@ -398,11 +419,23 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
 
+# The browsable HTML API: a development aid, off in production unless asked for.
+API_BROWSABLE = env_bool("API_BROWSABLE", DEBUG)
+if API_BROWSABLE:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ]
+# The OpenAPI schema and Swagger UI: for anyone in development (or with API_DOCS_PUBLIC=1),
+# for staff only in production.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "YouSync API",
     "DESCRIPTION": "Dubbing practice: catalogue, uploads, scoring results and progress.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["yousync.api.permissions.ApiDocsAccess"],
     # Swagger UI and Redoc from drf-spectacular-sidecar's static files: the docs work
     # offline and load nothing from another host.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -416,6 +449,56 @@ SPECTACULAR_SETTINGS = {
 # Token that lets operators run the end-to-end pipeline probe without a staff login.
 OPS_TOKEN = env.str("OPS_TOKEN", default="")
 READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=3.0)
+
+
+def _networks(name: str) -> list[str]:
+    nets = [net.strip() for net in env.list(name, default=[]) if net.strip()]
+    for net in nets:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list networks such as 10.0.0.0/8 or 127.0.0.1; got {net!r}."
+            ) from exc
+    return nets
+
+
+# /metrics (Prometheus): a scraper sends `Authorization: Bearer METRICS_TOKEN`, or comes
+# from one of METRICS_ALLOWED_NETWORKS (its own address, not X-Forwarded-For); with
+# neither set the endpoint answers 404. docs/operations.md.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS")
+# Job and scoring figures recorded by worker processes and exported by the web process:
+# kept in Redis in service mode (every worker process, one sum), in process memory when
+# embedded (yousync/metrics.py).
+METRICS_REDIS_KEY = f"{env.str('CACHE_PREFIX', 'yousync')}:metrics"
+
+# Error reports (Sentry): nothing is sent unless SENTRY_DSN is set. yousync/sentry.py
+# attaches request and job ids and strips recordings, tokens and cookies.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ImproperlyConfigured(
+        f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE!r}."
+    )
+if SENTRY_DSN:
+    from yousync.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        release=env.str("SENTRY_RELEASE", default="") or None,
+    )
+
+# Periodic jobs (yousync/schedule.py) are sent by one scheduler process,
+# `manage.py scheduler`; in service mode a Redis lock keeps a second one from starting.
+# Embedded, `manage.py serve` runs the same schedule on a thread of its own.
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL or None}
+# django_dramatiq's task list in the admin (service mode): rows older than this are
+# deleted by a scheduled job.
+DRAMATIQ_TASKS_MAX_AGE_DAYS = _positive_int("DRAMATIQ_TASKS_MAX_AGE_DAYS", 7)
 
 # --- Security: on unless DEBUG -------------------------------------------------------------
 # X-Forwarded-Proto says "https" only when a trusted proxy set it: without one, any
@@ -439,6 +522,44 @@ X_FRAME_OPTIONS = "DENY"
 # HSTS preloading is a domain-wide, hard-to-undo commitment that operators opt into
 # with SECURE_HSTS_PRELOAD=1; until they do, the deploy check's reminder is noise.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+
+# Content-Security-Policy (django-csp): scripts only from the site's own files (module
+# scripts; json_script blocks are data, not scripts), no inline handlers; <style>
+# elements only with the request's nonce (Swagger UI's page, wavesurfer's shadow root:
+# `request.csp_nonce`, also in <meta name="csp-nonce">); audio and clips also from the
+# bucket's public endpoint (presigned URLs) and blob: (a take played back before upload).
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_storage_origins = [
+    origin
+    for origin in {
+        _origin(env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="")),
+        _origin(env.str("AWS_S3_ENDPOINT_URL", default="")),
+    }
+    if origin
+]
+if AWS_STORAGE_BUCKET_NAME and not _storage_origins:  # AWS itself
+    _region = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+    _storage_origins = [f"https://s3.{_region}.amazonaws.com", "https://s3.amazonaws.com"]
+_storage_origins += [o.strip() for o in env.list("CSP_EXTRA_ORIGINS", default=[]) if o.strip()]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_storage_origins],
+        "media-src": [SELF, "blob:", *_storage_origins],
+        "connect-src": [SELF, *_storage_origins],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging: JSON lines in production, readable lines in development ----------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
@@ -627,6 +748,10 @@ if ANALYSIS_BACKEND == "remote" and not (
     )
 # Seconds between ": ping" comments on the SSE progress stream (keeps proxies from closing it).
 SSE_HEARTBEAT_SECONDS = env.float("SSE_HEARTBEAT_SECONDS", default=15.0)
+# Progress streams one learner may hold open at once (429 beyond), and the longest one
+# lasts before the client reconnects (with Last-Event-ID, so nothing is missed).
+SSE_MAX_STREAMS_PER_LEARNER = _positive_int("SSE_MAX_STREAMS_PER_LEARNER", 4)
+SSE_MAX_SECONDS = _positive_int("SSE_MAX_SECONDS", 600)
 # The SSE stream is documented by a hook (plain async view); one name per status enum.
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "practice.api.schema.document_progress_stream",

@@ -4,6 +4,7 @@ import time
 
 import dramatiq
 
+from practice.learner_stats import learner_stats_check
 from yousync.events import group_send
 
 
@@ -23,3 +24,9 @@ def pipeline_probe(probe_id: str) -> None:
             "sent_at": time.time(),
         },
     )
+
+
+@dramatiq.actor(max_retries=0, time_limit=30 * 60 * 1000)
+def check_learner_stats() -> None:
+    """Scheduled daily (yousync/schedule.py): learners' totals against their attempts."""
+    learner_stats_check()

@@ -56,7 +56,7 @@ def child_env(*, embedded: bool = False, **extra: str) -> dict[str, str]:
             env.pop(name, None)
     else:
         env["DATABASE_URL"] = database_url_for_children()
-    # Real worker processes warm their models and run the reaper, as in production.
+    # Real worker processes warm their models, as in production.
     env.update({"PYTHONUNBUFFERED": "1", "WORKER_LIFECYCLE": "true", **extra})
     return env
 
@@ -130,6 +130,10 @@ class ProcessGroup:
         args = [sys.executable, "manage.py", "rundramatiq", "--processes", "1"]
         args += ["--threads", str(threads)]
         return self.start("worker", args, env)
+
+    def scheduler(self, env: dict) -> Process:
+        """`manage.py scheduler`: sends the periodic jobs (yousync/schedule.py)."""
+        return self.start("scheduler", [sys.executable, "manage.py", "scheduler"], env)
 
     def stop_all(self) -> None:
         for process in reversed(self.processes):
@@ -322,3 +326,33 @@ class RequestLog:
     def assert_only(self, base_url: str) -> None:
         foreign = self.foreign(base_url)
         assert not foreign, f"requests to hosts other than {base_url}: {foreign}"
+
+
+class CspViolations:
+    """Every Content-Security-Policy violation in a browser context, as the pages'
+    `securitypolicyviolation` events report them (shadow roots included: the event is
+    composed), from the moment each page starts.
+
+    One is left out: axe-core, which the tests evaluate (no source file), adds a <style>
+    of its own on pages with a shadow root; a page's own <style> or script always has a
+    source (the page or the script's URL)."""
+
+    _LISTEN = """
+      document.addEventListener("securitypolicyviolation", (event) => {
+        if (!event.sourceFile && event.effectiveDirective === "style-src-elem") return;
+        console.error(`CSP violation: ${event.effectiveDirective} blocked ` +
+                      `${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+      }, true);
+    """
+
+    def __init__(self, context) -> None:
+        self.found: list[str] = []
+        context.add_init_script(self._LISTEN)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.text.startswith("CSP violation"):
+            self.found.append(message.text)
+
+    def assert_none(self, label: str = "") -> None:
+        assert not self.found, f"CSP violations{f' on {label}' if label else ''}: {self.found}"

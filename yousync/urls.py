@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from scripts import views as catalogue_views
-from yousync import views
+from yousync import metrics, views
 
 urlpatterns = [
     path("", catalogue_views.catalogue, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dubbing.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("ops/probe/<uuid:probe_id>", views.pipeline_probe_start, name="pipeline-probe"),
     # Before Django's i18n URLs: also saves the choice on a signed-in learner's profile.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
@@ -29,7 +30,8 @@ urlpatterns = [
     path("api/", include("analysis.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 if not settings.AWS_STORAGE_BUCKET_NAME:

@@ -30,6 +30,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.google import GoogleTokenError, GoogleUnavailable, verify_google_id_token
+from accounts.models import User
 from yousync.api.errors import ApiError
 from yousync.api.serializers import ErrorSerializer
 
@@ -152,6 +153,10 @@ class RefreshView(PublicAuthView):
                 rotation.is_valid(raise_exception=True)
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
+        except User.DoesNotExist as exc:  # the account was deleted since the token was issued
+            raise CredentialsRefused(
+                _("No active account found for the given token."), "no_active_account"
+            ) from exc
         return Response(
             {
                 "access_token": rotation.validated_data["access"],

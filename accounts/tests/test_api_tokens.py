@@ -160,3 +160,13 @@ def test_unconfirmed_address_rows_do_not_count_as_verified(client, settings):
     response = post(client, "/api/auth/login", {"email": user.email, "password": PASSWORD})
 
     assert response.json()["code"] == "email_not_verified"
+
+
+def test_refresh_with_a_deleted_learners_token_is_refused_with_401(client, learner, pair):
+    learner.delete()
+
+    response = post(client, "/api/auth/refresh", {"refresh_token": pair["refresh_token"]})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "no_active_account"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'

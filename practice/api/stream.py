@@ -6,10 +6,18 @@ current state, relay each published state, end after the final one. Each event h
 `Last-Event-ID` only gets what it has not seen; a reconnect after the end gets the final
 state once more. A `: ping` comment every SSE_HEARTBEAT_SECONDS keeps proxies from
 closing an idle stream.
+
+An open stream holds no database connection: each read gives its connection back at
+once (to the pool in service mode), so waiting streams cost a coroutine and a channel
+subscription, not a PostgreSQL connection. A learner may have SSE_MAX_STREAMS_PER_LEARNER
+streams open at once (429 beyond); a stream ends after SSE_MAX_SECONDS and the client's
+EventSource reconnects with Last-Event-ID, so nothing is missed.
 """
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from functools import wraps
 from typing import Any
@@ -18,6 +26,8 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
@@ -32,9 +42,47 @@ STAGE_ORDER = ("", *STAGES)
 FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
 RETRY_MS = 3000
 
+
+def _connection_released(read: Callable[..., Any]) -> Callable[..., Any]:
+    """`read` in a thread, and that thread's database connection closed (given back to
+    the pool) right after: a stream waits for minutes without holding one."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return read(*args, **kwargs)
+        finally:
+            if not connection.in_atomic_block:  # a test's transaction stays open
+                connection.close()
+
+    return sync_to_async(run)
+
+
 # The sync decorator's checks (session, or a Bearer access token; 401 JSON otherwise),
 # run in a thread: they may read the database.
-_refusal = sync_to_async(api_login_required(lambda request: None))
+_refusal = _connection_released(api_login_required(lambda request: None))
+_attempt_for_owner = _connection_released(attempt_for_owner)
+
+
+def _streams_key(user_id: int) -> str:
+    return f"sse-streams:{user_id}"
+
+
+def _stream_open(user_id: int) -> bool:
+    """Take one of the learner's stream slots (a counter in the cache, shared by every
+    server process through Redis); False when all are taken. The counter expires a little
+    after the longest a stream may last, so a killed server cannot leak slots for long."""
+    key = _streams_key(user_id)
+    cache.add(key, 0, timeout=settings.SSE_MAX_SECONDS + 60)
+    if cache.incr(key) > settings.SSE_MAX_STREAMS_PER_LEARNER:
+        cache.decr(key)
+        return False
+    cache.touch(key, timeout=settings.SSE_MAX_SECONDS + 60)
+    return True
+
+
+def _stream_closed(user_id: int) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile
+        cache.decr(_streams_key(user_id))
 
 
 def async_api_login_required(
@@ -86,7 +134,7 @@ async def progress_events(
     try:
         yield f"retry: {RETRY_MS}\n\n"
         # Read after subscribing so no change falls between the read and the join.
-        attempt = await sync_to_async(attempt_for_owner)(user=user, job_id=job_id)
+        attempt = await _attempt_for_owner(user=user, job_id=job_id)
         if attempt is None:  # deleted since the check
             return
         state = attempt_state(attempt)
@@ -97,14 +145,17 @@ async def progress_events(
         if event_id(state) > last:
             yield format_event(state)
             last = event_id(state)
-        while True:
+        ends_at = time.monotonic() + settings.SSE_MAX_SECONDS
+        while time.monotonic() < ends_at:
             # One receive at a time, kept across heartbeats: cancelling a layer receive
             # every few seconds could drop a message it had already taken.
             if receiving is None:
                 receiving = asyncio.ensure_future(layer.receive(channel))
-            done, _pending = await asyncio.wait({receiving}, timeout=heartbeat)
+            wait = min(heartbeat, max(0.0, ends_at - time.monotonic()))
+            done, _pending = await asyncio.wait({receiving}, timeout=wait)
             if not done:
-                yield ": ping\n\n"
+                if time.monotonic() < ends_at:
+                    yield ": ping\n\n"
                 continue
             message, receiving = receiving.result(), None
             if message.get("type") != "attempt.progress":
@@ -131,17 +182,35 @@ async def analysis_progress(request: AuthenticatedHttpRequest, job_id: UUID) -> 
         )
         response["Allow"] = "GET, HEAD"
         return response
-    attempt = await sync_to_async(attempt_for_owner)(user=request.user, job_id=job_id)
+    attempt = await _attempt_for_owner(user=request.user, job_id=job_id)
     if attempt is None:  # unknown and foreign ids look the same
         return JsonResponse(
             {"detail": _("No attempt with this id."), "code": "not_found"}, status=404
         )
-    events = progress_events(
-        user=request.user,
-        job_id=attempt.job_id,
-        last_event_id=parse_last_event_id(request.headers.get("Last-Event-ID")),
-    )
-    stream = StreamingHttpResponse(events, content_type="text/event-stream")
+    user_id = request.user.pk
+    if not await sync_to_async(_stream_open)(user_id):
+        response = JsonResponse(
+            {
+                "detail": _("Too many progress streams are open. Close one and try again."),
+                "code": "too_many_streams",
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(RETRY_MS // 1000)
+        return response
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for chunk in progress_events(
+                user=request.user,
+                job_id=attempt.job_id,
+                last_event_id=parse_last_event_id(request.headers.get("Last-Event-ID")),
+            ):
+                yield chunk
+        finally:
+            await sync_to_async(_stream_closed)(user_id)
+
+    stream = StreamingHttpResponse(events(), content_type="text/event-stream")
     stream["Cache-Control"] = "no-cache"
     stream["X-Accel-Buffering"] = "no"
     return stream

@@ -72,6 +72,7 @@ def _errors(*codes: int) -> dict:
         409: "Direct uploads are not available (no S3 storage)",
         413: "The recording is too large",
         415: "Not an audio file we can read",
+        422: "The Idempotency-Key was already used for a recording of another line",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in codes}
 
@@ -100,7 +101,8 @@ class UploadAudioApi(APIView):
         description=(
             "Multipart `audio_file`. Scoring runs in a worker: follow `progress_url` "
             "(Server-Sent Events) or poll `result_url`. With an `Idempotency-Key` header "
-            "a retried upload returns the first attempt instead of creating another."
+            "a retried upload returns the first attempt instead of creating another; the "
+            "same key on another line is refused (422)."
         ),
         request={"multipart/form-data": UploadAudioSerializer},
         parameters=[
@@ -111,7 +113,10 @@ class UploadAudioApi(APIView):
                 description="Up to 64 characters chosen by the client, one per recording.",
             )
         ],
-        responses={202: AttemptAcceptedSerializer, **_errors(400, 401, 403, 404, 413, 415)},
+        responses={
+            202: AttemptAcceptedSerializer,
+            **_errors(400, 401, 403, 404, 413, 415, 422),
+        },
         examples=[ACCEPTED_EXAMPLE],
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from practice.models import Attempt, AttemptStatus
 from practice.tests.conftest import LINE_TEXT, api_client, espeak_wav, upload
 from practice.tests.factories import diagnosed_feedback, not_assessed_feedback
+from scripts.models import Line
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,36 @@ def test_upload_audio_with_the_same_idempotency_key_returns_the_first_attempt(le
     assert first.status_code == second.status_code == 202
     assert first.json()["job_id"] == second.json()["job_id"]
     assert Attempt.objects.filter(user=learner).count() == 1
+
+
+def test_upload_audio_reusing_an_idempotency_key_on_another_line_is_refused_with_422(
+    learner, line, take
+):
+    other_line = Line.objects.create(
+        script=line.script,
+        position=2,
+        text="Say it again",
+        start_time=3.0,
+        end_time=4.0,
+        reference_audio=line.reference_audio.name,
+        audio_status=line.audio_status,
+    )
+    client = api_client(learner)
+
+    first, second = (
+        client.post(
+            f"/api/tokens/{target.id}/upload-audio",
+            {"audio_file": upload(take, "take.wav", "audio/wav")},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="take-1",
+        )
+        for target in (line, other_line)
+    )
+
+    assert first.status_code == 202
+    assert second.status_code == 422
+    assert second.json()["code"] == "idempotency_key_reused"
+    assert list(Attempt.objects.filter(user=learner).values_list("line_id", flat=True)) == [line.id]
 
 
 def test_upload_audio_without_a_key_creates_one_attempt_per_upload(learner, line, take):

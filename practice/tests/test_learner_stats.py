@@ -6,9 +6,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from practice import selectors
-from practice.learner_stats import learner_stats_rebuild, learner_stats_refresh
+from practice.learner_stats import (
+    learner_stats_check,
+    learner_stats_rebuild,
+    learner_stats_refresh,
+)
 from practice.models import Attempt, AttemptStatus, LearnerDay, LearnerLineStats, LearnerStats
 from practice.services import attempt_fail, attempt_requeue
+from practice.tests.conftest import saved_attempt
 from practice.tests.factories import AttemptFactory, LineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +233,18 @@ def test_statistics_written_before_per_dimension_counts_still_average_right():
         selectors.learner_overview(user=learner, now=NOW, weeks=1).weeks[0].scores["overall"]
         == 80.0
     )
+
+
+def test_learner_stats_check_rebuilds_only_the_learners_whose_totals_drifted(
+    learner, other_learner, line
+):
+    saved_attempt(learner, line, status=AttemptStatus.COMPLETED, overall=70.0)
+    saved_attempt(other_learner, line, status=AttemptStatus.COMPLETED, overall=50.0)
+    # Changed behind the services' back: the totals no longer match the attempts.
+    LearnerStats.objects.filter(user=learner).update(attempt_count=9, scored_count=0)
+
+    counts = learner_stats_check()
+
+    assert counts == {"checked": 2, "rebuilt": 1}
+    totals = LearnerStats.objects.get(user=learner)
+    assert (totals.attempt_count, totals.scored_count) == (1, 1)

@@ -101,9 +101,10 @@ def wait_for(predicate, timeout: float, interval: float = 0.05):
 
 
 def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learner, line):
-    # Short stale timeout so the next worker's reaper picks the attempt up at once.
+    # Short stale timeout so the scheduler's next reaper job picks the attempt up at once.
     env = child_env(ATTEMPT_STALE_SECONDS="2", REAPER_INTERVAL_SECONDS="1")
     server = processes.server(env)
+    processes.scheduler(env)  # the one scheduler, as in production (not a worker thread)
     first_worker = processes.worker(env)
     session = logged_in_session(server, learner)
     long_take = espeak_wav(" ".join([LINE_TEXT] * 5), voice="en-us+f2")

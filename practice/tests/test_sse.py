@@ -241,3 +241,69 @@ def test_progress_view_answers_other_methods_with_a_json_405(attempt, learner):
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert response.json()["code"] == "method_not_allowed"
+
+
+# --- limits: streams per learner, stream lifetime -------------------------------------------
+
+
+def test_a_learner_gets_429_beyond_the_open_stream_limit_and_a_slot_back_on_close(
+    attempt, learner, settings
+):
+    settings.SSE_MAX_STREAMS_PER_LEARNER = 2
+    cache_key = f"sse-streams:{learner.pk}"
+    url = f"/api/tokens/analysis-progress/{attempt.job_id}"
+    mine = {"Authorization": bearer(learner)}
+
+    async def scenario():
+        client = AsyncClient()
+        first = await client.get(url, headers=mine)
+        second = await client.get(url, headers=mine)
+        third = await client.get(url, headers=mine)
+        # The first stream runs to its end (the attempt finished): its slot is free again.
+        await sync_to_async(set_state)(attempt, "completed", "done", 100, overall=70.0)
+        _ = [chunk async for chunk in first.streaming_content]
+        fourth = await client.get(url, headers=mine)
+        return first, second, third, fourth
+
+    from django.core.cache import cache
+
+    cache.delete(cache_key)
+    first, second, third, fourth = async_to_sync(scenario)()
+    cache.delete(cache_key)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert third.status_code == 429
+    assert third.json()["code"] == "too_many_streams"
+    assert third["Retry-After"] == "3"
+    assert fourth.status_code == 200
+
+
+def test_progress_events_end_after_the_longest_stream_time(attempt, learner, settings):
+    settings.SSE_MAX_SECONDS = 1
+
+    async def scenario():
+        return [
+            chunk
+            async for chunk in progress_events(user=learner, job_id=attempt.job_id, heartbeat=0.3)
+        ]
+
+    chunks = async_to_sync(scenario)()
+
+    events = parse(chunks)
+    assert [e.get("event") for e in events if "data" in e] == ["progress"]
+    assert 1 <= sum(1 for e in events if e.get("comment") == "ping") <= 4
+
+
+def test_the_stream_gives_its_database_connection_back_while_it_waits(attempt, learner):
+    from django.db import connections
+
+    async def scenario():
+        default = connections["default"]
+        stream = progress_events(user=learner, job_id=attempt.job_id, heartbeat=5)
+        await anext(stream)  # retry:
+        await anext(stream)  # the current state, read from the database
+        held = await sync_to_async(lambda: default.connection is not None)()
+        await stream.aclose()
+        return held
+
+    assert async_to_sync(scenario)() is False

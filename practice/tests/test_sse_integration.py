@@ -114,3 +114,52 @@ def test_sse_resume_skips_states_already_seen(processes, learner, line):
     # Not the "timing" state again: only what came after it.
     assert [e["event"] for e in events] == ["progress", "completed"]
     assert '"stage":"emotion"' in events[0]["data"]
+
+
+def test_open_streams_hold_no_database_connection(processes, learner, line):
+    # A pool of 2 connections and 6 waiting streams: each stream reads the database and
+    # gives the connection back, so all 6 start and a plain request still gets one.
+    env = child_env(
+        DB_POOL_MAX_SIZE="2",
+        DB_POOL_MIN_SIZE="1",
+        DB_POOL_TIMEOUT="3",
+        SSE_MAX_STREAMS_PER_LEARNER="10",
+    )
+    server = processes.server(env)
+    attempt = saved_attempt(learner, line, status=AttemptStatus.RUNNING, stage="decode", progress=5)
+    token = str(RefreshToken.for_user(learner).access_token)
+
+    streams = [stream(server, attempt, token) for _ in range(6)]
+    heads = [s.get(timeout=20) for s in streams]
+    firsts = [(s.get(timeout=20), s.get(timeout=20)) for s in streams]  # retry, state
+    me = requests.get(
+        f"{server.base_url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    publish(attempt, AttemptStatus.COMPLETED, "done", 100, overall=70.0)
+    finals = []
+    for s in streams:
+        while (event := s.get(timeout=30)) is not None:
+            finals.append(event["event"])
+
+    assert all(head["status"] == 200 for head in heads)
+    assert all(state["event"] == "progress" for _, state in firsts)
+    assert me.status_code == 200
+    assert finals == ["completed"] * 6
+
+
+def test_a_learner_beyond_the_stream_limit_gets_429(processes, learner, line):
+    server = processes.server(child_env(SSE_MAX_STREAMS_PER_LEARNER="2"))
+    attempt = saved_attempt(learner, line, status=AttemptStatus.RUNNING, stage="decode", progress=5)
+    token = str(RefreshToken.for_user(learner).access_token)
+
+    open_streams = [stream(server, attempt, token) for _ in range(2)]
+    [s.get(timeout=20) for s in open_streams]
+    third = requests.get(
+        f"{server.base_url}/api/tokens/analysis-progress/{attempt.job_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    publish(attempt, AttemptStatus.COMPLETED, "done", 100, overall=70.0)
+
+    assert third.status_code == 429
+    assert third.json()["code"] == "too_many_streams"

@@ -1,5 +1,6 @@
 """Every learner page in Chromium, on a desktop and a phone, light and dark: no serious or
-critical axe violation, no sideways scrolling, and no request to any host but the site's.
+critical axe violation, no sideways scrolling, no request to any host but the site's, and
+no Content-Security-Policy violation.
 With UPDATE_SCREENSHOTS=1, full-page screenshots (light) go to
 docs/screenshots/<page>-<desktop|phone>.png."""
 
@@ -26,6 +27,7 @@ from scripts.tests.factories import LineFactory, ScriptFactory, UserFactory
 from yousync.testing import (
     DESKTOP_VIEWPORT,
     PHONE_VIEWPORT,
+    CspViolations,
     RequestLog,
     axe_report,
     axe_violations,
@@ -155,6 +157,7 @@ def test_learner_page_is_accessible_fits_the_screen_and_stays_on_the_site(
     learner, paths = learner_site
     context = chromium.new_context(locale="en-US")
     requests = RequestLog(context)
+    violations = CspViolations(context)
     failures = []
     try:
         if learner_page.signed_in:
@@ -194,6 +197,8 @@ def test_learner_page_is_accessible_fits_the_screen_and_stays_on_the_site(
 
     assert not failures, "\n".join(failures)
     requests.assert_only(live_server.url)
+    # The pages pass the site's Content-Security-Policy (settings.CONTENT_SECURITY_POLICY).
+    violations.assert_none(learner_page.name)
 
 
 def test_keyboard_focus_is_visible_and_reduced_motion_stops_transitions(

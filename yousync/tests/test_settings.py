@@ -79,7 +79,8 @@ def settings_as_dict(tmp_path, **env_vars: str) -> dict:
 def test_settings_embedded_default_uses_local_parts(tmp_path):
     values = settings_as_dict(tmp_path, SECRET_KEY="x" * 50)
 
-    assert values["db_engine"] == "django.db.backends.sqlite3"
+    # django-prometheus's wrapper of the stock backend (queries counted for /metrics).
+    assert values["db_engine"] == "django_prometheus.db.backends.sqlite3"
     assert values["db_name"] == str(tmp_path / "var" / "db.sqlite3")
     assert values["storage"] == "FileSystemStorage"
     assert values["layer"] == "InMemoryChannelLayer"
@@ -108,7 +109,7 @@ def test_settings_service_mode_switches_every_part(tmp_path):
         AWS_SECRET_ACCESS_KEY="secret",
     )
 
-    assert values["db_engine"] == "django.db.backends.postgresql"
+    assert values["db_engine"] == "django_prometheus.db.backends.postgresql"
     assert values["db_host"] == "db.internal"
     # Django's psycopg pool bounds each process's connections; they go back at the end
     # of each request (CONN_MAX_AGE 0 is what the pool requires).
@@ -122,7 +123,7 @@ def test_settings_service_mode_switches_every_part(tmp_path):
     assert values["checksum"] == "when_required"
     assert values["layer"] == "RedisChannelLayer"
     assert values["broker"] == "RedisBroker"
-    assert values["cache_backend"] == "django_redis.cache.RedisCache"
+    assert values["cache_backend"] == "django_prometheus.cache.backends.redis.RedisCache"
 
 
 def test_settings_without_secret_key_refuse_to_start(tmp_path):

@@ -112,6 +112,7 @@ class Track {
       normalize: true,
       dragToSeek: true,
       plugins: [regions],
+      cspNonce: document.querySelector('meta[name="csp-nonce"]')?.content,
     });
     const decoded = new Promise((resolve) => {
       this.wave.on("decode", () => {

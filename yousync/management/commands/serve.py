@@ -1,20 +1,25 @@
 """Serve HTTP and WebSocket (ASGI, uvicorn); in embedded mode also run the worker.
 
 In embedded mode (no REDIS_URL) Dramatiq's StubBroker is consumed by worker threads
-inside this process, so one command gives a complete site. In service mode the
-workers are separate `manage.py rundramatiq` processes and this only serves.
+inside this process, and the periodic jobs (yousync/schedule.py) are sent by a
+scheduler thread here too: the broker lives in this process, so no other process could
+send to it. One command gives a complete site. In service mode the workers are separate
+`manage.py rundramatiq` processes, the scheduler is `manage.py scheduler`, and this
+only serves.
 """
 
 import asyncio
 
 import dramatiq
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 from dramatiq.brokers.stub import StubBroker
 
 from yousync.events import bind_server_loop
+from yousync.schedule import schedule_jobs
 
 
 class Command(BaseCommand):
@@ -35,6 +40,7 @@ class Command(BaseCommand):
             self.stderr.write("The embedded broker lives in one process: using 1 worker.")
             workers = 1
         worker = None
+        scheduler = None
         if embedded and not no_worker:
             autodiscover_modules(*settings.DRAMATIQ_AUTODISCOVER_MODULES)
             worker = dramatiq.Worker(broker, worker_threads=settings.EMBEDDED_WORKER_THREADS)
@@ -42,6 +48,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"In-process worker: {settings.EMBEDDED_WORKER_THREADS} threads "
                 f"on queues {sorted(broker.get_declared_queues())}"
+            )
+            scheduler = BackgroundScheduler(daemon=True)
+            jobs = schedule_jobs(scheduler)
+            scheduler.start()
+            self.stdout.write(
+                f"In-process scheduler: {', '.join(job.actor.actor_name for job in jobs)}"
             )
         elif not embedded:
             self.stdout.write("Service mode: run workers with `manage.py rundramatiq`.")
@@ -63,6 +75,8 @@ class Command(BaseCommand):
             else:
                 asyncio.run(self._serve(uvicorn.Server(config)))
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             if worker is not None:
                 worker.stop(timeout=5000)
 
