@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from practice import retention, services
 from practice.models import Attempt
@@ -101,10 +101,11 @@ def test_result_page_of_an_expired_recording_says_so_and_plays_no_take(
     attempt.refresh_from_db()
 
     context = result_context(attempt)
-    html = render_to_string(
-        "practice/partials/listen.html",
-        {**context, "words": [], "prefix": "result", "take_expired": attempt.recording_expired},
-    )
+    with translation.override("en"):
+        html = render_to_string(
+            "practice/partials/listen.html",
+            {**context, "words": [], "prefix": "result", "take_expired": attempt.recording_expired},
+        )
 
     assert context["take_url"] is None
     assert "deleted after 30 days" in html
