@@ -263,7 +263,8 @@ def partner_job_start(*, job_pk: int) -> PartnerJob | None:
     """Claim a job for scoring; None when gone or already finished."""
     with transaction.atomic():
         job = (
-            PartnerJob.objects.select_for_update()
+            # Only the job's row: the line is a nullable join, which FOR UPDATE cannot lock.
+            PartnerJob.objects.select_for_update(of=("self",))
             .select_related("partner__plan", "key", "line__script")
             .filter(pk=job_pk)
             .first()
