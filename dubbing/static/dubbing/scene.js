@@ -329,6 +329,10 @@ ui.build.addEventListener("click", async () => {
 
 drawWords();
 drawTakes();
+if (studio.dataset.sceneAudio) {
+  ui.start.disabled = false;
+  studio.querySelectorAll("[data-redo], [data-from-here]").forEach((button) => { button.disabled = false; });
+}
 // Takes still being scored when the page opened.
 for (const line of body.lines) {
   for (const take of line.takes) {
