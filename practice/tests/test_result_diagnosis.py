@@ -196,3 +196,22 @@ def test_attempt_page_in_korean_shows_the_diagnosis_to_its_owner(client, diagnos
     assert response.status_code == 200
     assert "&#x27;rain&#x27;에서 /ɹ/ 대신 /l/로 발음했어요" in response.text
     assert "practice/result.js" in response.text
+
+
+def test_result_of_a_take_whose_recording_expired_keeps_the_actor_and_says_why_yours_is_gone():
+    from django.utils import timezone
+
+    attempt = AttemptFactory(
+        line=LineFactory(text=DIAGNOSED_LINE),
+        detailed_feedback=diagnosed_feedback(),
+        recording="",
+        recording_expired_at=timezone.now(),
+    )
+
+    html = render_result(attempt)
+
+    assert 'data-track="actor"' in html
+    assert 'data-track="take"' not in html and 'data-play="take"' not in html
+    assert 'data-plays="take"' not in html and 'data-plays="actor"' in html
+    assert "The recording of this take was deleted after 90 days" in html
+    assert 'class="score-value">' in html  # the scores stay
