@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_dramatiq.tasks import delete_old_tasks
 
 from analysis.tasks import reap_stale_attempts
+from partners.tasks import purge_partner_audio
 from practice.tasks import expire_recordings, sweep_direct_uploads
 from yousync.tasks import check_learner_stats
 
@@ -48,6 +49,8 @@ def periodic_jobs() -> list[PeriodicJob]:
         # and direct uploads to the bucket never confirmed.
         PeriodicJob(expire_recordings, crontab="15 4 * * *"),
         PeriodicJob(sweep_direct_uploads, crontab="5 * * * *"),
+        # Partners' recordings past their plan's retention (docs/partners.md).
+        PeriodicJob(purge_partner_audio, crontab="25 * * * *"),
     ]
     if settings.REDIS_URL:
         # The admin's task list (django_dramatiq's rows, service mode only) kept short.

@@ -34,6 +34,7 @@ def test_the_schedule_has_the_reaper_retention_and_the_statistics_check(settings
         "check_learner_stats",
         "expire_recordings",
         "sweep_direct_uploads",
+        "purge_partner_audio",
     }
     reaper = jobs["reap_stale_attempts"].trigger
     assert isinstance(reaper, IntervalTrigger)
@@ -64,7 +65,13 @@ def test_a_scheduled_run_sends_the_job_to_the_workers_queue(settings):
     )
     broker.flush_all()
     assert sent == sorted(
-        ["reap_stale_attempts", "check_learner_stats", "expire_recordings", "sweep_direct_uploads"]
+        [
+            "reap_stale_attempts",
+            "check_learner_stats",
+            "expire_recordings",
+            "sweep_direct_uploads",
+            "purge_partner_audio",
+        ]
     )
 
 
