@@ -1,7 +1,13 @@
 """/metrics: who may read it, and what it says (HTTP, database, jobs, attempts, queues)."""
 
+import json
+import re
+import time
+
 import dramatiq
 import pytest
+import requests
+from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from analysis.engine.types import Assessment
@@ -10,6 +16,8 @@ from practice.models import AttemptStatus
 from practice.tests.conftest import learner, line, saved_attempt
 from practice.tests.factories import not_assessed_feedback
 from yousync import metrics
+from yousync.tasks import pipeline_probe
+from yousync.testing import child_env
 
 __all__ = ["learner", "line"]
 
@@ -212,15 +220,10 @@ def test_a_failing_collector_costs_only_its_own_figures(client, metrics_on, monk
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_processes_are_summed_and_worker_jobs_reach_the_web_process(processes):
-    import requests
-
-    from yousync.testing import child_env
-
     env = child_env(METRICS_TOKEN=TOKEN, WEB_CONCURRENCY="2", GUNICORN_THREADS="2")
     server = processes.server(env, command="gunicorn")
     processes.worker(env)
     metrics.store.clear()
-    from yousync.tasks import pipeline_probe
 
     pipeline_probe.send("3f1c2a4e-8b7d-4e21-9a57-0c6f2d9b1e08")
 
@@ -233,19 +236,18 @@ def test_gunicorn_processes_are_summed_and_worker_jobs_reach_the_web_process(pro
             family.name: family.samples for family in text_string_to_metric_families(response.text)
         }
 
-    def healthz_count(families: dict) -> float:
+    def refused_count(families: dict) -> float:
         return sample(
             families,
             "django_http_responses_total_by_status_view_method",
             "django_http_responses_total_by_status_view_method_total",
-            view="healthz",
+            view="metrics",
+            status="401",
         )
 
-    before = healthz_count(scrape_once())  # the start-up probes of /healthz
+    # Requests only this test makes, spread over both gunicorn processes.
     for _ in range(20):
-        requests.get(f"{server.base_url}/healthz", timeout=10)
-    import time
-
+        requests.get(f"{server.base_url}/metrics", timeout=10)
     deadline = time.monotonic() + 60
     while True:
         families = scrape_once()
@@ -258,7 +260,23 @@ def test_gunicorn_processes_are_summed_and_worker_jobs_reach_the_web_process(pro
             break
         time.sleep(1)
     # Whichever gunicorn process answers, it reports both processes' requests.
-    counts = {healthz_count(scrape_once()) - before for _ in range(6)}
+    counts = {refused_count(scrape_once()) for _ in range(6)}
 
     assert counts == {20.0}
     assert done and done[0].value == 1
+
+
+@pytest.mark.django_db
+def test_every_series_the_grafana_dashboard_plots_is_exported(client, metrics_on):
+    dashboard = json.loads((settings.BASE_DIR / "ops" / "grafana-dashboard.json").read_text())
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    plotted = {
+        re.sub(r"_(total|bucket|count|sum)$", "", name)
+        for expr in exprs
+        for name in re.findall(r"\b((?:django|dramatiq|yousync)_[a-z_]+)", expr)
+    }
+
+    families = scrape(client)
+
+    assert plotted, exprs
+    assert plotted <= set(families), sorted(plotted - set(families))
