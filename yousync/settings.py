@@ -587,6 +587,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
+        # The scheduler's "Running job" / "executed successfully" for every run.
+        "apscheduler.executors.default": {"level": "WARNING"},
     },
 }
 
