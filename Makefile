@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NODEPS := $(wildcard requirements-nodeps.txt)
 
-.PHONY: run test lint format bench bench-api worker migrate clean
+.PHONY: run test lint format bench bench-api loadtest worker migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "YouSync needs Python 3.11 (torch 2.13 CPU wheel); set PYTHON=/path/to/python3.11"'
@@ -44,6 +44,11 @@ bench: $(VENV)/.installed-dev
 
 bench-api: $(VENV)/.installed-dev
 	@BENCH=api bash ops/bench.sh
+
+# Load and faults (not part of `make test`): 200 learners for 3 minutes in service mode
+# while a worker is killed, Redis restarts and S3 stops; options in ARGS (bench/loadtest.py).
+loadtest: $(VENV)/.installed-dev
+	@bash ops/loadtest.sh $(ARGS)
 
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py rundramatiq --processes 1 --threads 2

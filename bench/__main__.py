@@ -1,4 +1,4 @@
-"""python -m bench {fixture,api,pages,practice} [options]: the service benchmarks (see bench/).
+"""python -m bench {fixture,api,pages,practice,loadtest} [options]: the service benchmarks.
 
 Django is set up before a command's module is imported: those modules import models.
 """
@@ -15,6 +15,7 @@ COMMANDS = {
     "api": "bench.api",
     "pages": "bench.pages",
     "practice": "bench.practice",
+    "loadtest": "bench.loadtest",
 }
 
 
