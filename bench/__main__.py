@@ -15,6 +15,7 @@ COMMANDS = {
     "api": "bench.api",
     "pages": "bench.pages",
     "practice": "bench.practice",
+    "dubbing": "bench.dubbing",
     "loadtest": "bench.loadtest",
 }
 

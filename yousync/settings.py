@@ -763,4 +763,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "AttemptStatusEnum": "practice.models.AttemptStatus.choices",
     "RemoteStatusEnum": "analysis.api.REMOTE_STATUSES",
     "ReelStatusEnum": "dubbing.models.ReelStatus.choices",
+    # One name each for the catalogue's languages and the interface's, wherever they occur.
+    "LanguageEnum": "scripts.models.Language.choices",
+    "UiLanguageEnum": LANGUAGES,
 }
