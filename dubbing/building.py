@@ -74,8 +74,7 @@ def reel_build(*, reel: Reel) -> Reel:
 
     mix = mixing.mix_reel(scene=scene, lines=reel_lines, progress=progress)
     services.reel_report_progress(reel=reel, stage="encode", progress=65)
-    m4a = mixing.encode_m4a(mix.samples, mix.rate)
-    opus = mixing.encode_opus(mix.samples, mix.rate)
+    m4a, opus = mixing.encode_both(mix.samples, mix.rate)
     services.reel_report_progress(reel=reel, stage="store", progress=90)
     return services.reel_finish(
         reel=reel,

@@ -4,7 +4,7 @@
 #      python -m analysis.evaluate (validation corpus, targets; EVALUATE_ARGS, default
 #      --quick: a few minutes; EVALUATE_ARGS= runs the whole corpus)
 #   2. the practice loop end to end in service mode (uvicorn, rundramatiq workers,
-#      PostgreSQL, Redis): python -m bench practice
+#      PostgreSQL, Redis): python -m bench practice; scene dubbing's reels: python -m bench dubbing
 #   3. the API under wrk, side by side with the old FastAPI stack, and the server-rendered
 #      pages: ops/bench_api.sh (python -m bench fixture, python -m bench api)
 # BENCH=engine, BENCH=practice or BENCH=api runs only that one (`make bench-api`).
@@ -49,6 +49,8 @@ export API_THROTTLE_UPLOAD=off API_THROTTLE_USER=off API_THROTTLE_USER_IP=off
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo
 .venv/bin/python -m bench practice
+say "scene dubbing benchmark (service mode)"
+.venv/bin/python -m bench dubbing
 [ "$BENCH" = practice ] && exit 0
 
 # Its own database and environment (production settings, 2 uvicorn workers).

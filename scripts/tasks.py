@@ -5,7 +5,8 @@ from scripts import guide, services
 from scripts.models import ImportStatus, Line, SceneImport
 
 
-@dramatiq.actor(max_retries=0, time_limit=60 * 60 * 1000, queue_name="default")
+# On the media queue with reels and guide voices: a long import never delays scoring.
+@dramatiq.actor(max_retries=0, time_limit=60 * 60 * 1000, queue_name="media")
 def process_scene_import(scene_import_id: int) -> None:
     """Imports a long scene outside the request; progress is on the import's admin page."""
     scene_import = SceneImport.objects.filter(pk=scene_import_id).first()

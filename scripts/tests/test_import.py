@@ -162,7 +162,7 @@ def test_long_scene_is_imported_by_the_worker_with_progress(
     with django_capture_on_commit_callbacks(execute=True):
         started = services.scene_import_start(scene_import=scene_import)
     assert started.status == ImportStatus.QUEUED
-    stub_worker.join("default", fail_fast=True)
+    stub_worker.join("media", fail_fast=True)
 
     scene_import.refresh_from_db()
     assert (scene_import.status, scene_import.progress) == (ImportStatus.COMPLETED, 100)
