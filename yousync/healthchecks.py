@@ -93,13 +93,19 @@ def worker_problem(broker: dramatiq.Broker, worker: dramatiq.Worker) -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """True for a running process; a killed one that its parent has not reaped yet (a
+    zombie, state Z in /proc) counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: the signal check is all there is
+    return state not in ("Z", "X")
 
 
 def check_worker(directory: Path, max_age: float, now: float | None = None) -> tuple[bool, str]:

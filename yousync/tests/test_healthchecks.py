@@ -6,6 +6,7 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 
 from yousync.healthchecks import WorkerHeartbeat, check_scheduler, check_worker, main
+from yousync.testing import child_env
 
 
 def test_check_worker_passes_with_a_fresh_heartbeat_of_a_live_process(tmp_path):
@@ -83,3 +84,22 @@ def test_check_scheduler_reports_an_unreachable_redis():
 
     assert not healthy
     assert message.startswith("Redis unreachable")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_healthcheck_passes_for_a_real_worker_and_fails_once_it_is_killed(processes, tmp_path):
+    heartbeats = tmp_path / "heartbeat"
+    env = child_env(WORKER_HEARTBEAT_DIR=str(heartbeats))
+    worker = processes.worker(env)
+
+    deadline = time.monotonic() + 120
+    while not (heartbeats.is_dir() and any(heartbeats.iterdir())):
+        assert time.monotonic() < deadline, worker.log()[-3000:]
+        time.sleep(0.5)
+    alive = main(["worker", "--dir", str(heartbeats)])
+    worker.kill()  # SIGKILL to rundramatiq and its worker process
+    dead = main(["worker", "--dir", str(heartbeats)])
+
+    assert alive == 0
+    assert dead == 1
