@@ -51,6 +51,8 @@ EMAIL_PREFIX = "loadtest-learner-"
 EMAIL_PATTERN = EMAIL_PREFIX + "{}@example.com"
 VAR = Path(settings.BASE_DIR) / "var" / "loadtest"
 PYTHON = sys.executable
+# Started by the harness, stopped after the app's processes.
+BACKING = ("redis", "s3-relay", "moto")
 BIN = Path(sys.executable).parent
 # Think times in seconds at --think-scale 1: browsing a page, listening to the actor and
 # recording (count-in, the line, a retake now and then), reading the scores.
@@ -360,7 +362,12 @@ class LoadTest:
         return time.monotonic() - started
 
     def stop(self) -> None:
+        """The app's processes first, then Redis and S3 (a scheduler stopping without
+        Redis cannot release its lock)."""
         self.stopping.set()
+        for process in reversed(self.group.processes):
+            if process.name not in BACKING:
+                process.kill(signal.SIGTERM)
         self.group.stop_all()
 
 

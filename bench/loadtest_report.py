@@ -205,7 +205,9 @@ def render_section(report: dict) -> str:
         + (
             f"p50 **{_ms_as_s(take['50%'])}**, p95 **{_ms_as_s(take['95%'])}** over "
             f"{take['Request Count']} takes ({take['Failure Count']} without a result "
-            f"within {o.result_timeout:g} s)"
+            f"within {o.result_timeout:g} s; "
+            f"{max(0, led.accepted - int(take['Request Count']))} still waiting when the "
+            "learners stopped are only in the database's figure)"
             if take
             else "no take finished"
         )
