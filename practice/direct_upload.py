@@ -17,6 +17,7 @@ from accounts.models import User
 from practice.models import Attempt
 from practice.uploads import RecordingRejected
 from scripts.models import Line
+from yousync.outages import OUTAGE_ERRORS, log_outage
 from yousync.storage import MediaStorage
 
 SALT = "practice.direct-upload"
@@ -77,5 +78,9 @@ def direct_upload_confirm(*, user: User, job_id: UUID, upload_token: str) -> tup
     line = line_detail(pk=offer["line"])
     with storage.open(offer["key"], "rb") as uploaded:
         attempt, created = attempt_create(user=user, line=line, upload=uploaded, job_id=job_id)
-    storage.delete(offer["key"])
+    try:
+        storage.delete(offer["key"])
+    except OUTAGE_ERRORS as exc:
+        # The attempt has its own copy; the hourly sweep removes what is left under uploads/.
+        log_outage("storage", exc, job_id=str(job_id), job="delete the direct upload")
     return attempt, created

@@ -20,6 +20,7 @@ from practice.progress import publish_attempt
 from practice.signals import attempt_queued
 from practice.uploads import RecordingRejected, check_recording
 from scripts.models import Line, Script
+from yousync.outages import OUTAGE_ERRORS, STORAGE_ERRORS, log_outage
 
 if TYPE_CHECKING:  # the engine's types only: practice does not load the engine
     from analysis.engine.types import DetailedFeedback
@@ -72,31 +73,54 @@ def attempt_create(
         if existing is not None:
             return _same_line_or_refuse(existing, line), False
     checked = check_recording(upload)
+    attempt = Attempt(
+        user=user,
+        line=line,
+        content_type=checked.content_type,
+        size_bytes=checked.size_bytes,
+        duration=checked.duration,
+        idempotency_key=idempotency_key,
+    )
+    if job_id is not None:  # reserved by a direct-upload offer
+        attempt.job_id = job_id
+    # The file first, outside the transaction: a storage that is down raises here, before
+    # any row exists (no queued attempt without its recording), and no row lock waits on
+    # an upload to S3.
+    attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
+    written = False
     try:
         with transaction.atomic():
-            session = practice_session_touch(user=user, script=line.script)
-            attempt = Attempt(
-                user=user,
-                line=line,
-                session=session,
-                content_type=checked.content_type,
-                size_bytes=checked.size_bytes,
-                duration=checked.duration,
-                idempotency_key=idempotency_key,
-            )
-            if job_id is not None:  # reserved by a direct-upload offer
-                attempt.job_id = job_id
-            attempt.recording.save(f"{attempt.job_id}.{checked.extension}", upload, save=False)
+            attempt.session = practice_session_touch(user=user, script=line.script)
             attempt.save()
             learner_stats_refresh(attempt=attempt)
-            transaction.on_commit(lambda: _announce_queued(attempt))
-    except IntegrityError:
-        if not idempotency_key:
+            # Robust: whatever happens to the job's message, the committed row stands.
+            transaction.on_commit(lambda: _announce_queued(attempt), robust=True)
+            written = True
+    except BaseException as exc:
+        if not written:  # rolled back: no row names the file
+            _recording_discard(attempt)
+        if not (isinstance(exc, IntegrityError) and idempotency_key):
             raise
         # Two submits raced with one key: the other one won.
         winner = Attempt.objects.get(user=user, idempotency_key=idempotency_key)
         return _same_line_or_refuse(winner, line), False
     return attempt, True
+
+
+# The disk (embedded) or S3 refusing the delete too.
+_DELETE_ERRORS: tuple[type[BaseException], ...] = (OSError, *STORAGE_ERRORS)
+
+
+def _recording_discard(attempt: Attempt) -> None:
+    """Delete the file of an attempt whose row was never saved; a storage that fails here
+    too leaves it for `manage.py orphaned_files`."""
+    try:
+        attempt.recording.storage.delete(attempt.recording.name or "")
+    except _DELETE_ERRORS as exc:
+        logger.warning(
+            "recording of an unsaved attempt left in storage",
+            extra={"name": attempt.recording.name, "error": repr(exc)},
+        )
 
 
 def _same_line_or_refuse(existing: Attempt, line: Line) -> Attempt:
@@ -207,7 +231,12 @@ def attempt_fail(*, attempt: Attempt, code: str, message: str) -> Attempt:
 
 
 def _announce_queued(attempt: Attempt) -> None:
-    attempt_queued.send(sender=Attempt, attempt_id=attempt.id)
+    try:
+        attempt_queued.send(sender=Attempt, attempt_id=attempt.id)
+    except OUTAGE_ERRORS as exc:
+        # The row is committed as queued with its recording: the reaper sends the job
+        # again after ATTEMPT_STALE_SECONDS, so the learner's take is accepted, not lost.
+        log_outage("redis", exc, attempt_id=attempt.id, job="queue the attempt")
 
 
 def attempt_requeue(*, attempt: Attempt) -> Attempt:

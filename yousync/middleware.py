@@ -1,5 +1,5 @@
-"""Request logging (one line per request with method, path, status, duration and id), and
-the API's default caching rule."""
+"""Request logging (one line per request with method, path, status, duration and id), the
+API's default caching rule, and 503 for a request that met a Redis or S3 outage."""
 
 import logging
 import re
@@ -11,6 +11,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.deprecation import MiddlewareMixin
 
 from yousync.logging import request_id_var
+from yousync.outages import log_outage, outage_of, unavailable_response
 
 logger = logging.getLogger("yousync.request")
 
@@ -84,3 +85,17 @@ class ApiCacheControlMiddleware(MiddlewareMixin):
         if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+class ServiceUnavailableMiddleware(MiddlewareMixin):
+    """A view that needed Redis or S3 while it was down answers 503 with Retry-After (the
+    API's error shape under /api/, templates/503.html elsewhere) and a warning line,
+    instead of a 500 with a traceback. DRF views answer it in their exception handler
+    (yousync/api/errors.py); this catches the rest, sync and async."""
+
+    def process_exception(self, request, exception):
+        service = outage_of(exception)
+        if service is None:
+            return None
+        log_outage(service, exception, path=request.path)
+        return unavailable_response(request)

@@ -1,4 +1,5 @@
 import hmac
+import sys
 
 from django.conf import settings
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from yousync import health
+from yousync.outages import outage_of, unavailable_response
 from yousync.tasks import pipeline_probe
 
 
@@ -66,7 +68,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: the app can parse a crash under /api/ like any other error."""
+    """handler500: the app can parse a crash under /api/ like any other error. An outage
+    of Redis or S3 that a middleware met (views' are answered before they get here) is a
+    503 with Retry-After too."""
+    if outage_of(sys.exc_info()[1]) is not None:
+        return unavailable_response(request)
     if _is_api(request):
         return JsonResponse(
             {"detail": _("A server error occurred."), "code": "server_error"}, status=500

@@ -12,6 +12,10 @@ once (to the pool in service mode), so waiting streams cost a coroutine and a ch
 subscription, not a PostgreSQL connection. A learner may have SSE_MAX_STREAMS_PER_LEARNER
 streams open at once (429 beyond); a stream ends after SSE_MAX_SECONDS and the client's
 EventSource reconnects with Last-Event-ID, so nothing is missed.
+
+When Redis goes away (the channel layer, the stream counter) an open stream ends cleanly
+with an `unavailable` event and a longer `retry:`; a new one is refused with 503 and
+Retry-After (yousync/outages.py). The client reconnects later or polls the result.
 """
 
 import asyncio
@@ -35,12 +39,28 @@ from accounts.access import AuthenticatedHttpRequest, api_login_required
 from accounts.models import User
 from practice.progress import STAGES, attempt_group, attempt_state
 from practice.selectors import attempt_for_owner
+from yousync.outages import (
+    OUTAGE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_CODE,
+    UNAVAILABLE_DETAIL,
+    log_outage,
+)
 
 FINAL: dict[str | None, str] = {"completed": "completed", "failed": "failed"}
 # Stages in the order an attempt runs them: the tie-break within one progress value.
 STAGE_ORDER = ("", *STAGES)
 FINAL_EVENT_ID = 101 * 100  # above any progress (0-100) * 100 + stage
 RETRY_MS = 3000
+
+
+def unavailable_event() -> str:
+    """The last event when Redis goes away mid-stream: no `id:` (Last-Event-ID stays the
+    last state seen), and a reconnect no sooner than the API's Retry-After."""
+    data = json.dumps(
+        {"detail": str(UNAVAILABLE_DETAIL), "code": UNAVAILABLE_CODE}, ensure_ascii=False
+    )
+    return f"retry: {RETRY_AFTER_SECONDS * 1000}\nevent: unavailable\ndata: {data}\n\n"
 
 
 def _connection_released(read: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,7 +101,8 @@ def _stream_open(user_id: int) -> bool:
 
 
 def _stream_closed(user_id: int) -> None:
-    with contextlib.suppress(ValueError):  # expired meanwhile
+    # Expired meanwhile, or Redis gone (the counter expires with it).
+    with contextlib.suppress(ValueError, *OUTAGE_ERRORS):
         cache.decr(_streams_key(user_id))
 
 
@@ -129,9 +150,9 @@ async def progress_events(
         raise RuntimeError("No channel layer is configured.")
     group = attempt_group(job_id)
     channel = await layer.new_channel()
-    await layer.group_add(group, channel)
     receiving: asyncio.Future[dict[str, Any]] | None = None
     try:
+        await layer.group_add(group, channel)
         yield f"retry: {RETRY_MS}\n\n"
         # Read after subscribing so no change falls between the read and the join.
         attempt = await _attempt_for_owner(user=user, job_id=job_id)
@@ -167,10 +188,17 @@ async def progress_events(
                 last = event_id(state)
             if final:
                 return
+    except OUTAGE_ERRORS as exc:
+        # Redis went away (the channel layer): end the stream cleanly, not with a broken
+        # chunk. The client reconnects with Last-Event-ID after `retry`, or polls.
+        log_outage("redis", exc, job_id=str(job_id), job="progress stream")
+        yield unavailable_event()
     finally:
         if receiving is not None:
             receiving.cancel()
-        await layer.group_discard(group, channel)
+        # Redis gone: so is the membership (channels_redis lets it expire).
+        with contextlib.suppress(*OUTAGE_ERRORS):
+            await layer.group_discard(group, channel)
 
 
 @async_api_login_required

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+import redis.exceptions
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.core.cache import caches
 from django.test import AsyncClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -12,6 +14,7 @@ from practice.api.stream import FINAL_EVENT_ID, event_id, format_event, progress
 from practice.models import Attempt, AttemptStatus
 from practice.progress import attempt_group, attempt_state, publish_attempt
 from practice.tests.conftest import saved_attempt
+from yousync.outages import RETRY_AFTER_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -307,3 +310,78 @@ def test_the_stream_gives_its_database_connection_back_while_it_waits(attempt, l
         return held
 
     assert async_to_sync(scenario)() is False
+
+
+# --- Redis going away ------------------------------------------------------------------------
+
+
+def test_progress_events_end_cleanly_when_redis_goes_away_mid_stream(
+    attempt, learner, monkeypatch
+):
+    layer = get_channel_layer()
+
+    async def redis_gone(channel):
+        raise redis.exceptions.TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(layer, "receive", redis_gone)
+
+    async def scenario():
+        return [
+            chunk
+            async for chunk in progress_events(user=learner, job_id=attempt.job_id, heartbeat=5)
+        ]
+
+    chunks = async_to_sync(scenario)()
+
+    events = parse(chunks)
+    # The current state, then a last event that says why, with no id: a reconnect's
+    # Last-Event-ID is still the state's, and it waits the API's Retry-After.
+    assert [e.get("event") for e in events if "data" in e] == ["progress", "unavailable"]
+    last = events[-1]
+    assert "id" not in last
+    assert last["retry"] == str(RETRY_AFTER_SECONDS * 1000)
+    assert last["data"]["code"] == "service_unavailable" and last["data"]["detail"]
+    assert not layer.groups.get(attempt_group(attempt.job_id))  # unsubscribed
+
+
+def test_progress_events_end_cleanly_when_redis_is_down_from_the_start(
+    attempt, learner, monkeypatch
+):
+    layer = get_channel_layer()
+
+    async def refused(*args):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6390.")
+
+    monkeypatch.setattr(layer, "group_add", refused)
+    monkeypatch.setattr(layer, "group_discard", refused)
+
+    async def scenario():
+        return [chunk async for chunk in progress_events(user=learner, job_id=attempt.job_id)]
+
+    events = parse(async_to_sync(scenario)())
+
+    assert [e.get("event") for e in events] == ["unavailable"]
+
+
+def test_progress_view_answers_503_with_retry_after_while_redis_is_down(
+    attempt, learner, monkeypatch
+):
+    cache_class = type(caches["default"])
+
+    def refused(self, *args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6390.")
+
+    monkeypatch.setattr(cache_class, "add", refused)
+    authorization = bearer(learner)
+
+    response = async_to_sync(AsyncClient().get)(
+        f"/api/tokens/analysis-progress/{attempt.job_id}",
+        headers={"Authorization": authorization},
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert response.json() == {
+        "detail": "The service is unavailable for a moment. Please try again shortly.",
+        "code": "service_unavailable",
+    }

@@ -5,6 +5,15 @@ from typing import Any
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from yousync.outages import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_CODE,
+    UNAVAILABLE_DETAIL,
+    log_outage,
+    outage_of,
+)
 
 
 def _first_message(errors: Any) -> tuple[str, str]:
@@ -22,7 +31,7 @@ def _first_message(errors: Any) -> tuple[str, str]:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return _service_unavailable(exc, context)
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         detail, code = _first_message(data)
@@ -40,6 +49,22 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
             response.data["retry_after"] = getattr(exc, "wait", None)
     return response
+
+
+def _service_unavailable(exc: Exception, context: dict) -> Response | None:
+    """Redis or S3 down (a rate limit's counter, the cache, the broker, the storage): 503
+    with Retry-After in the one shape, so clients retry instead of reporting a crash."""
+    service = outage_of(exc)
+    if service is None:
+        return None  # a bug: Django's 500
+    request = context.get("request")
+    log_outage(service, exc, path=getattr(request, "path", ""))
+    set_rollback()
+    return Response(
+        {"detail": str(UNAVAILABLE_DETAIL), "code": UNAVAILABLE_CODE},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class ApiError(exceptions.APIException):
