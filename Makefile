@@ -50,8 +50,10 @@ bench-api: $(VENV)/.installed-dev
 loadtest: $(VENV)/.installed-dev
 	@bash ops/loadtest.sh $(ARGS)
 
+# Service mode's workers: one group for scoring (`default`), one for reels, scene imports
+# and retention (`media`), as compose's worker and media-worker (ops/worker.sh).
 worker: $(VENV)/.installed
-	$(BIN)/python manage.py rundramatiq --processes 1 --threads 2
+	@bash ops/worker.sh
 
 clean:
 	rm -rf $(VENV) var/test staticfiles .pytest_cache .ruff_cache

@@ -3,12 +3,15 @@ as production runs it, while a worker is killed, Redis restarts and S3 goes away
 
 Service mode on this machine, every part started here: gunicorn with ops/gunicorn.conf.py
 (2 processes: the pages and the API), uvicorn (the SSE progress stream), `rundramatiq
---processes 2 --threads 1` (compose.yaml's worker), `manage.py scheduler` (the reaper),
+--processes 2 --threads 1 --queues default` (compose.yaml's worker: scoring) and
+`rundramatiq --processes 1 --threads 1 --queues media` (its media-worker), `manage.py
+scheduler` (the reaper),
 PostgreSQL (the machine's; a database of its own), a redis-server of its own on its own
 port with an append-only file (compose.yaml's), and moto's S3 server behind a TCP relay.
 Faults, at the given seconds into the run:
-  --kill-at    one worker process gets SIGKILL; Dramatiq stops the other and exits, and
-               the worker is started again at once, as compose's restart policy does;
+  --kill-at    one scoring worker process gets SIGKILL; Dramatiq stops the other and
+               exits (by design), and the worker is started again at once, as compose's
+               restart policy does; the media worker is not touched;
   --redis-at   Redis is shut down (SIGTERM) and started again after --redis-down seconds;
   --s3-at      the relay stops for --s3-down seconds: S3's port refuses connections
                (moto keeps its objects in memory, so it is the relay that stops).
@@ -110,6 +113,7 @@ class LoadTest:
         self.redis: Process | None = None
         self.relay: Process | None = None
         self.worker: Process | None = None
+        self.media_worker: Process | None = None
         self.worker_restarts = 0
         self.env = {
             **os.environ,
@@ -198,18 +202,28 @@ class LoadTest:
     # --- the service --------------------------------------------------------------------
 
     def start_service(self) -> tuple[Process, Process]:
-        say("gunicorn (2 processes), uvicorn (SSE), rundramatiq (2 processes), scheduler")
+        say(
+            "gunicorn (2 processes), uvicorn (SSE), rundramatiq on default (2 processes) "
+            "and on media (1), scheduler"
+        )
         web = self.group.server(self.env, command="gunicorn")
         live = self.group.server(self.env)
         self.start_worker()
+        self.start_media_worker()
         if "scheduler" in get_commands():
             self.group.start("scheduler", [PYTHON, "manage.py", "scheduler"], self.env)
         self.wait_workers(timeout=300)
         return web, live
 
     def start_worker(self) -> None:
+        """compose.yaml's worker: scoring (the `default` queue), 2 processes."""
         args = [PYTHON, "manage.py", "rundramatiq", "--processes", "2", "--threads", "1"]
-        self.worker = self.group.start("worker", args, self.env)
+        self.worker = self.group.start("worker", [*args, "--queues", "default"], self.env)
+
+    def start_media_worker(self) -> None:
+        """compose.yaml's media-worker: reels, imports, retention (the `media` queue)."""
+        args = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"]
+        self.media_worker = self.group.start("media-worker", [*args, "--queues", "media"], self.env)
 
     def beating_workers(self) -> set[int]:
         if not self.worker or not self.heartbeats.is_dir():
@@ -226,8 +240,12 @@ class LoadTest:
         return time.monotonic() - started
 
     def supervise_worker(self) -> None:
-        """compose's `restart: unless-stopped` for the worker."""
+        """compose's `restart: unless-stopped` for the workers."""
         while not self.stopping.wait(0.5):
+            if self.media_worker and self.media_worker.popen.poll() is not None:
+                code = self.media_worker.popen.returncode
+                self.event(f"media worker exited (code {code}); started again")
+                self.start_media_worker()
             if self.worker and self.worker.popen.poll() is not None:
                 code = self.worker.popen.returncode
                 self.event(f"worker exited (code {code}); started again")

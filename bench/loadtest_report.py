@@ -178,7 +178,8 @@ def render_section(report: dict) -> str:
         "",
         "Service mode, all on this machine: gunicorn with `ops/gunicorn.conf.py` (2 "
         "processes × `GUNICORN_THREADS`), uvicorn for the SSE stream, `rundramatiq "
-        "--processes 2 --threads 1` (compose.yaml's worker), `manage.py scheduler`, "
+        "--processes 2 --threads 1 --queues default` (compose.yaml's worker: scoring) and "
+        "`--processes 1 --queues media` (its media-worker), `manage.py scheduler`, "
         f"PostgreSQL (pool {report['pool']} per process), a Redis of its own with an "
         "append-only file, moto's S3 server behind a TCP relay. Per-address API limits are "
         "off (every learner comes from 127.0.0.1), per-learner limits as in production.",

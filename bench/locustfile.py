@@ -156,6 +156,9 @@ class Learner(HttpUser):
                     event = raw.split(":", 1)[1].strip() if raw.startswith("event:") else ""
                     if event in FINAL:
                         return event
+                    if event == "unavailable":  # Redis went away: a clean end, poll
+                        response.success()
+                        return None
                     if time.perf_counter() - started > RESULT_TIMEOUT:
                         return None
             except Exception as exc:  # noqa: BLE001 (a broken stream: poll, as the app does)

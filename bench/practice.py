@@ -90,7 +90,7 @@ class PracticeBench:
         group = ProcessGroup("bench")
         try:
             server = group.server(env)
-            worker = group.worker(env)
+            worker = group.worker(env, queues=["default"])  # scoring, as in compose
             session = self._session(server, cookie, line)
             self._wait_ready(session, server, line, take)  # worker booted and warm
             latencies, totals = [], []
@@ -99,8 +99,8 @@ class PracticeBench:
                 latencies.append(latency)
                 totals.append(total)
             worker.kill()
-            group.worker(env)
-            group.worker(env)
+            group.worker(env, queues=["default"])
+            group.worker(env, queues=["default"])
             self._wait_ready(session, server, line, take)
             per_minute, burst_seconds = self._burst(session, server, line, take, burst)
         finally:

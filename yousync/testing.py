@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,10 +127,15 @@ class ProcessGroup:
         wait_http(f"{process.base_url}/healthz", process)
         return process
 
-    def worker(self, env: dict, *, threads: int = 1) -> Process:
+    def worker(self, env: dict, *, threads: int = 1, queues: Sequence[str] = ()) -> Process:
+        """`manage.py rundramatiq` with one worker process: on `queues` as compose's
+        worker (`default`) and media-worker (`media`) are, or on every queue (a test's
+        one worker for everything)."""
         args = [sys.executable, "manage.py", "rundramatiq", "--processes", "1"]
         args += ["--threads", str(threads)]
-        return self.start("worker", args, env)
+        if queues:
+            args += ["--queues", *queues]
+        return self.start("-".join(["worker", *queues]), args, env)
 
     def scheduler(self, env: dict) -> Process:
         """`manage.py scheduler`: sends the periodic jobs (yousync/schedule.py)."""

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import dramatiq
 import pytest
 import yaml
 from django.conf import settings
 from django.core.management import get_commands
+from django.utils.module_loading import autodiscover_modules
 
 ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -120,14 +122,54 @@ def test_compose_commands_are_the_ones_the_makefile_and_ops_run():
     live = command_words("live")
     assert live[:2] == ["uvicorn", "yousync.asgi:application"]
     assert f"live:{live[live.index('--port') + 1]}" in caddyfile
-    # worker: `make worker`'s command and queues (process counts are sizing).
-    worker = command_words("worker")
-    assert worker[:3] == ["python", "manage.py", "rundramatiq"]
-    assert make_worker[1:3] == ["manage.py", "rundramatiq"]
-    assert queue_options(worker) == queue_options(make_worker)
+    # workers: `make worker` runs ops/worker.sh (test_compose_workers_… below).
+    assert make_worker == ["@bash", "ops/worker.sh"]
     # scheduler: one `manage.py scheduler` (yousync/schedule.py), never scaled.
     assert command_words("scheduler") == ["python", "manage.py", "scheduler"]
     assert "deploy" not in SERVICES["scheduler"]
+
+
+def script_rundramatiq_commands(path: Path) -> list[list[str]]:
+    """The `manage.py rundramatiq …` lines of a shell script, as words (no `&`)."""
+    commands = []
+    for row in path.read_text().splitlines():
+        words = shlex.split(row, comments=True)
+        if words[1:3] == ["manage.py", "rundramatiq"]:
+            commands.append([word for word in words if word != "&"])
+    return commands
+
+
+def app_queues() -> set[str]:
+    """Every queue an app's actor is declared on (tests declare queues of their own)."""
+    autodiscover_modules(*settings.DRAMATIQ_AUTODISCOVER_MODULES)
+    return {
+        actor.queue_name
+        for actor in dramatiq.get_broker().actors.values()
+        if ".tests." not in actor.fn.__module__
+    }
+
+
+def test_compose_workers_are_make_workers_groups_and_consume_every_queue_once():
+    workers = {
+        name: command_words(name)
+        for name in LONG_RUNNING_APP
+        if manage_py_commands(command_words(name)) == ["rundramatiq"]
+    }
+    compose_groups = {name: queue_options(words) for name, words in workers.items()}
+    make_groups = [queue_options(w) for w in script_rundramatiq_commands(ROOT / "ops/worker.sh")]
+
+    # Scoring apart from the long media jobs, in compose and in `make worker` alike
+    # (process and thread counts are sizing).
+    assert compose_groups == {"worker": ["default"], "media-worker": ["media"]}
+    assert sorted(make_groups) == sorted(compose_groups.values())
+    for words in workers.values():
+        assert words[:3] == ["python", "manage.py", "rundramatiq"]
+    # Each queue an actor uses has exactly one worker service: none is left unconsumed.
+    consumed = [queue for queues in compose_groups.values() for queue in queues]
+    assert sorted(consumed) == sorted(app_queues())
+    # Both are workers: the same heartbeat check and environment.
+    assert SERVICES["media-worker"]["healthcheck"] == SERVICES["worker"]["healthcheck"]
+    assert SERVICES["media-worker"]["environment"] == SERVICES["worker"]["environment"]
 
 
 def test_compose_runs_only_management_commands_that_exist():

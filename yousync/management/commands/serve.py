@@ -3,9 +3,11 @@
 In embedded mode (no REDIS_URL) Dramatiq's StubBroker is consumed by worker threads
 inside this process, and the periodic jobs (yousync/schedule.py) are sent by a
 scheduler thread here too: the broker lives in this process, so no other process could
-send to it. One command gives a complete site. In service mode the workers are separate
-`manage.py rundramatiq` processes, the scheduler is `manage.py scheduler`, and this
-only serves.
+send to it. One command gives a complete site, so its worker threads consume every queue,
+scoring's `default` and `media` alike. In service mode the workers are separate
+`manage.py rundramatiq` processes, one group per queue (compose's worker and
+media-worker, `make worker`), the scheduler is `manage.py scheduler`, and this only
+serves.
 """
 
 import asyncio
