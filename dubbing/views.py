@@ -98,6 +98,7 @@ def page_text() -> dict[str, str]:
         "uploading": _("Uploading your take…"),
         "scoring": _("Scoring…"),
         "scored": _("Scored {score}"),
+        "seeTake": _("See this take"),
         "failed": _("This take could not be scored: {error}"),
         "uploadFailed": _("The upload failed. Check your connection and try again."),
         "micDenied": _("We need your microphone to record. Allow it in the browser."),

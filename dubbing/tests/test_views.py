@@ -53,7 +53,7 @@ def test_results_page_shows_reel_scores_and_worst_synced_line(client, session, s
     assert "0.42 s late" in html
     assert 'type="audio/ogg; codecs=opus"' in html and 'kind="subtitles"' in html
     assert html.count('class="cue"') == 4
-    assert html.count("See this take") == 2
+    assert html.count(">See this take</a>") == 2
 
 
 def test_shared_page_plays_without_an_account_until_revoked(client, session, scene):

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from dubbing import building, services
+from dubbing.tests.conftest import make_scene, score, upload_take
 from practice.tests.factories import (
     DIAGNOSED_LINE,
     AttemptFactory,
@@ -57,6 +59,8 @@ class LearnerPage:
     settle: str = "load"
     # What a learner taps once the page is checked, for the requests it makes (audio).
     use: str = ""
+    # A dubbing page: needs the dubbed scene (takes scored, reel built, shared).
+    dubbed: bool = False
 
 
 PAGES = [
@@ -72,6 +76,11 @@ PAGES = [
     LearnerPage("login", signed_in=False),
     LearnerPage("signup", signed_in=False),
     LearnerPage("api-docs", checks_layout=False, settle="networkidle"),
+    LearnerPage("dubbing-scenes", dubbed=True),
+    LearnerPage("dubbing-roles", dubbed=True),
+    LearnerPage("dubbing-studio", dubbed=True),
+    LearnerPage("dubbing-results", dubbed=True, use=".cue"),
+    LearnerPage("dubbing-shared", signed_in=False, dubbed=True, use=".cue"),
 ]
 
 
@@ -126,6 +135,31 @@ def learner_site(db):
     return learner, paths
 
 
+@pytest.fixture
+def dubbed_scene(learner_site, settings):
+    """The learner's dub of a two-role scene: both of Mara's lines taken and scored, the
+    reel built and shared. Only the dubbing pages ask for it (building the reel takes
+    most of a second). Returns the dubbing pages' paths."""
+    # Playwright's event loop runs in this thread, where the services' progress events
+    # could not be sent; nothing listens to them here.
+    settings.CHANNEL_LAYERS = {}
+    learner, _paths = learner_site
+    scene = make_scene()
+    session = services.scene_session_create(user=learner, script=scene.script, actor=scene.mara)
+    for line in scene.role_lines(scene.mara):
+        score(upload_take(session, line, seed=line.position), onset_offset=0.18)
+    queued, _ = services.reel_request(session=session)
+    reel = building.reel_build(reel=services.reel_start(reel_id=queued.pk))
+    share = services.reel_share_create(reel=reel)
+    return {
+        "dubbing-scenes": "/scenes/",
+        "dubbing-roles": f"/scenes/{scene.script.pk}/",
+        "dubbing-studio": f"/scenes/sessions/{session.public_id}/",
+        "dubbing-results": f"/scenes/sessions/{session.public_id}/result/",
+        "dubbing-shared": f"/scenes/shared/{share.token}/",
+    }
+
+
 def sign_in(context, live_server, user) -> None:
     client = Client()
     client.force_login(user)
@@ -152,9 +186,11 @@ def clipped_tabs(page) -> list[str]:
 
 @pytest.mark.parametrize("learner_page", page_params())
 def test_learner_page_is_accessible_fits_the_screen_and_stays_on_the_site(
-    live_server, chromium, learner_site, learner_page
+    live_server, chromium, learner_site, learner_page, request
 ):
     learner, paths = learner_site
+    if learner_page.dubbed:
+        paths = {**paths, **request.getfixturevalue("dubbed_scene")}
     context = chromium.new_context(locale="en-US")
     requests = RequestLog(context)
     violations = CspViolations(context)
@@ -256,3 +292,45 @@ def test_word_status_is_not_told_by_colour_alone(live_server, chromium, learner_
 
     assert all(looks.values()), looks
     assert len(set(looks.values())) == len(looks), looks
+
+
+def test_studio_keeps_its_status_line_in_view_while_the_lines_scroll(
+    live_server, chromium, learner_site, dubbed_scene
+):
+    """On a phone, the studio's status line stays with its controls in the sticky bar,
+    wholly visible and not under anything, however far the lines are scrolled; the line
+    being recorded is labelled, not told by its colour alone."""
+    learner, _paths = learner_site
+    context = chromium.new_context(locale="en-US", viewport=PHONE_VIEWPORT)
+    try:
+        sign_in(context, live_server, learner)
+        page = context.new_page()
+        page.goto(live_server.url + dubbed_scene["dubbing-studio"])
+        # No microphone in this browser: starting the scene says so on the status line.
+        page.click("#start:enabled")
+        page.wait_for_function("document.getElementById('status').textContent.length > 0")
+        hidden = page.evaluate(
+            """() => {
+              const el = document.getElementById("status");
+              const hidden = [];
+              const end = document.documentElement.scrollHeight - innerHeight;
+              for (let y = 0; y < end + 40; y += 40) {
+                window.scrollTo(0, Math.min(y, end));
+                const box = el.getBoundingClientRect();
+                const seen = [box.top + 2, box.bottom - 2].every(
+                  (y) => el.contains(document.elementFromPoint(box.left + 4, y)));
+                if (box.top < 0 || box.bottom > innerHeight || !seen) hidden.push(scrollY);
+              }
+              return hidden;
+            }"""
+        )
+        text = page.locator("#status").inner_text()
+        line = page.locator(".scene-line.mine").first
+        line.evaluate("(el) => el.classList.add('recording')")
+        label = line.locator(".badge.rec").inner_text()
+    finally:
+        context.close()
+
+    assert "microphone" in text
+    assert not hidden, f"the status line is out of sight or covered, scrolled to {hidden} px"
+    assert label == "Recording", label

@@ -56,13 +56,27 @@ document.getElementById("share-form")?.addEventListener("submit", async (event) 
   if (response.ok) location.reload();
 });
 
+async function copyLink(item) {
+  const field = item.querySelector("input");
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    // No clipboard API (a page not served over HTTPS): the link is selected to copy by hand.
+    return;
+  }
+  document.getElementById("share-status").textContent = text.copied;
+}
+
 document.getElementById("share-list")?.addEventListener("click", async (event) => {
+  const item = event.target.closest("[data-share-id]");
+  if (event.target.closest("[data-copy]")) { copyLink(item); return; }
   const button = event.target.closest("[data-revoke]");
   if (!button) return;
-  const item = button.closest("[data-share-id]");
   const response = await send(`${root.dataset.sharesUrl}/${item.dataset.shareId}`, "DELETE");
   if (response.ok) {
     item.classList.add("inactive");
+    item.querySelector("[data-copy]")?.remove();
     button.replaceWith(Object.assign(document.createElement("span"), { className: "muted", textContent: text.revoked }));
   }
 });

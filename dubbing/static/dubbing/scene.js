@@ -85,7 +85,8 @@ function drawTakes() {
       const link = document.createElement("a");
       link.href = take.page_url;
       link.textContent = "↗";
-      link.setAttribute("aria-label", take.page_url);
+      link.setAttribute("aria-label", text.seeTake);
+      link.title = text.seeTake;
       row.append(choice, label, " ", link);
       return row;
     }));
@@ -202,6 +203,11 @@ function tick() {
   let counting = "";
   for (const line of run.lines) {
     const state = run.state.get(line.token_id);
+    if (!state.shown && t >= line.start_time - COUNT * BEAT) {
+      // The line about to be recorded comes into view (below the sticky controls).
+      state.shown = true;
+      lineNode(line.token_id).scrollIntoView({ block: "nearest" });
+    }
     // Count-in: one beep per beat, the last one higher ("go").
     for (let beat = COUNT; beat >= 1; beat -= 1) {
       const at = line.start_time - beat * BEAT;
@@ -249,7 +255,7 @@ async function play({ from, until, lines }) {
     lines,
     preroll: from < 0,
     startedAt: performance.now(),
-    state: new Map(lines.map((line) => [line.token_id, { beeps: new Set(), recorder: null, done: false }])),
+    state: new Map(lines.map((line) => [line.token_id, { beeps: new Set(), recorder: null, done: false, shown: false }])),
   };
   ui.start.hidden = true;
   ui.stop.hidden = false;
