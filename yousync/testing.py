@@ -362,3 +362,19 @@ class CspViolations:
 
     def assert_none(self, label: str = "") -> None:
         assert not self.found, f"CSP violations{f' on {label}' if label else ''}: {self.found}"
+
+
+def wait_for_js(page, expression: str, *, timeout: float = 10.0, interval: float = 0.05):
+    """Waits until `expression` (a JavaScript expression or arrow function) is truthy in
+    the page and returns its value. Playwright's `wait_for_function` compiles its
+    predicate with eval inside the page, which the site's Content-Security-Policy
+    forbids; `evaluate` goes through the DevTools protocol, which the policy does not
+    govern."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression!r} still false after {timeout:g} s")
+        time.sleep(interval)

@@ -17,7 +17,7 @@ from practice.tests.test_result_browser import ARTIFACTS, signed_in
 from scripts.guide import line_make_guide_voice
 from scripts.models import Kind
 from scripts.tests.factories import ScriptFactory, UserFactory, tone
-from yousync.testing import launch_chromium
+from yousync.testing import launch_chromium, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,9 +30,11 @@ RECORD_MEDIA = """
   window.played = [];
   for (const media of document.querySelectorAll('[data-listen] audio')) {
     const track = media.closest('[data-track]').dataset.track;
-    media.addEventListener('playing', () => window.played.push(
-      {track, event: 'playing', time: media.currentTime, rate: media.playbackRate,
-       pitchKept: media.preservesPitch, at: performance.now()}));
+    for (const event of ['play', 'playing']) {
+      media.addEventListener(event, () => window.played.push(
+        {track, event, time: media.currentTime, rate: media.playbackRate,
+         pitchKept: media.preservesPitch, at: performance.now()}));
+    }
     media.addEventListener('pause', () => window.played.push(
       {track, event: 'pause', time: media.currentTime, at: performance.now()}));
   }
@@ -41,13 +43,14 @@ RECORD_MEDIA = """
 
 
 def spans(page) -> list[tuple[str, float, float]]:
-    """(track, start, end) for each stretch played: a `playing` and the `pause` after it."""
+    """(track, start, end) for each stretch played: where `play` found the clip (after
+    the seek), and where the `pause` after it left it."""
     events = page.evaluate("window.played")
     out, open_ = [], {}
     for e in events:
-        if e["event"] == "playing":
+        if e["event"] == "play":
             open_.setdefault(e["track"], e["time"])
-        elif e["track"] in open_:
+        elif e["event"] == "pause" and e["track"] in open_:
             out.append((e["track"], open_.pop(e["track"]), e["time"]))
     return out
 
@@ -91,7 +94,7 @@ def test_tapping_a_word_plays_the_actors_word_then_the_learners(result_page):
 
     page.get_by_role("button", name=re.compile(r"^rain:")).click()
 
-    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    wait_for_js(page, "window.played.filter(e => e.event === 'pause').length >= 2")
     (actor, a0, a1), (take, t0, t1) = spans(page)[:2]
     assert actor == "actor"
     assert a0 == pytest.approx(rain["ref_start"], abs=0.02)
@@ -108,9 +111,10 @@ def test_the_actor_plays_slower_with_the_pitch_kept(result_page):
 
     page.get_by_role("button", name="0.5×").click()
     page.locator("#result [data-play=actor]").click()
-    page.wait_for_function("window.played.some(e => e.event === 'playing')")
+    wait_for_js(page, "window.played.some(e => e.event === 'playing')")
     page.wait_for_timeout(1200)
     page.locator("#result [data-play=stop]").click()
+    wait_for_js(page, "window.played.some(e => e.event === 'pause')")
 
     events = page.evaluate("window.played")
     start = next(e for e in events if e["event"] == "playing")
@@ -132,7 +136,7 @@ def test_an_a_b_loop_repeats_the_chosen_words(result_page):
 
     loop.click()
     expect(loop).to_have_attribute("aria-pressed", "true")
-    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    wait_for_js(page, "window.played.filter(e => e.event === 'pause').length >= 2")
     loop.click()
     expect(loop).to_have_attribute("aria-pressed", "false")
 
@@ -154,12 +158,12 @@ def test_the_keyboard_moves_between_words_and_plays_them(result_page):
     page.keyboard.press("ArrowRight")
     expect(page.locator("#result [data-word='1']")).to_be_focused()
     page.keyboard.press("Enter")
-    page.wait_for_function("window.played.filter(e => e.event === 'pause').length >= 2")
+    wait_for_js(page, "window.played.filter(e => e.event === 'pause').length >= 2")
     assert spans(page)[0][1] == pytest.approx(words[1]["ref_start"], abs=0.02)
 
     page.evaluate("window.played = []")
     page.keyboard.press("Space")
-    page.wait_for_function("window.played.some(e => e.event === 'playing')")
+    wait_for_js(page, "window.played.some(e => e.event === 'playing')")
     assert page.evaluate("window.played[0]")["track"] == "actor"
     assert page.evaluate("window.played[0]")["time"] == pytest.approx(0, abs=0.05)
 
@@ -269,9 +273,10 @@ def test_the_guide_voice_plays_in_the_browser_and_its_slow_reading_is_longer(
     durations = {}
     for track in ("guide", "guide_slow"):
         page.locator(f"[data-play={track}]").click()
-        page.wait_for_function(
+        wait_for_js(
+            page,
             f"window.played.some(e => e.track === '{track}' && e.event === 'pause')",
-            timeout=15_000,
+            timeout=15,
         )
         durations[track] = page.evaluate(
             f"document.querySelector('[data-track={track}] audio').duration"

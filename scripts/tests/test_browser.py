@@ -1,6 +1,9 @@
 import pytest
 from django.core.management import call_command
 
+from scripts.models import Script
+from yousync.testing import wait_for_js
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -8,7 +11,7 @@ def test_browser_filters_catalogue_opens_script_and_plays_a_clip(live_server, pa
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     page.goto(f"{live_server.url}/")
-    assert page.locator(".script-card").count() == 4
+    assert page.locator(".script-card").count() == Script.objects.filter(is_published=True).count()
     page.select_option("#id_kind", "song")
     page.click("button[type=submit]")
     page.wait_for_url("**/?*kind=song*")
@@ -23,10 +26,10 @@ def test_browser_filters_catalogue_opens_script_and_plays_a_clip(live_server, pa
 
     play = page.locator("button.play").first
     play.click()
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "() => { const a = document.getElementById('line-player');"
         " return a.currentTime > 0.3 || a.ended; }",
-        timeout=10_000,
     )
     player = page.evaluate(
         "() => { const a = document.getElementById('line-player');"
