@@ -315,9 +315,7 @@ def test_the_stream_gives_its_database_connection_back_while_it_waits(attempt, l
 # --- Redis going away ------------------------------------------------------------------------
 
 
-def test_progress_events_end_cleanly_when_redis_goes_away_mid_stream(
-    attempt, learner, monkeypatch
-):
+def test_progress_events_end_cleanly_when_redis_goes_away_mid_stream(attempt, learner, monkeypatch):
     layer = get_channel_layer()
 
     async def redis_gone(channel):
