@@ -3,7 +3,7 @@
 // The URLs come from the server: the upload's 202 answer (page_url, websocket_url) on
 // the practice page, the result slot's data attributes on the result page.
 import { wireListening } from "./player.js";
-import { wireWordPanels } from "./word_panels.js";
+import { scrollBehavior, wireWordPanels } from "./word_panels.js";
 
 const STAGE_LABELS = (() => {
   const node = document.getElementById("stage-labels");
@@ -64,8 +64,7 @@ export async function showResult(slot, pageUrl) {
   const response = await fetch(`${pageUrl}?fragment=1`, { credentials: "same-origin" });
   slot.innerHTML = await response.text();
   wireResult(slot);
-  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  slot.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+  slot.scrollIntoView({ behavior: scrollBehavior(), block: "start" });
 }
 
 export function wireResult(root) {

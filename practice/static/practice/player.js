@@ -16,7 +16,6 @@ import RegionsPlugin from "../vendor/wavesurfer/plugins/regions.esm.js";
 const GAP_MS = 350; // between the actor's word and the learner's, and between loop turns
 const POLL_MS = 10; // how often a span's end is checked: 10 ms is below what ears notice
 
-const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 const cssVar = (name, fallback) =>
   getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 

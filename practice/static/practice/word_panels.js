@@ -1,6 +1,12 @@
 // The result's words: tapping one opens its panel of sounds under the transcript.
 // The panels are in the page already (hidden); without JavaScript they all show.
 
+// Smooth scrolling, unless the learner asked the system for less motion (an explicit
+// "smooth" in script would override the stylesheet's reduced-motion rule).
+export function scrollBehavior() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
 export function wireWordPanels(root) {
   const container = root.querySelector("[data-word-panels]");
   if (!container) return;
@@ -22,8 +28,7 @@ export function wireWordPanels(root) {
       const panel = panelOf(button);
       if (panel) {
         panel.hidden = false;
-        const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-        panel.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
+        panel.scrollIntoView({ block: "nearest", behavior: scrollBehavior() });
       }
     }
     if (hint) hint.hidden = opening;
