@@ -189,12 +189,27 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Redis: channel layer and Dramatiq broker --------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds; longer than channels_redis's 5 s blocking receive (see CHANNEL_LAYERS).
+CHANNEL_LAYER_READ_TIMEOUT = 15.0
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "yousync")},
+            "CONFIG": {
+                # redis-py 8 reads every reply within socket_timeout (5 s by default), and a
+                # consumer's receive is a BZPOPMIN that blocks for 5 s (channels_redis's
+                # brpop_timeout): the read timed out first and dropped every idle WebSocket.
+                # The longer read timeout still ends a read from a Redis that stopped answering.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT,
+                        "socket_connect_timeout": 5,
+                    }
+                ],
+                "prefix": env.str("CHANNELS_PREFIX", "yousync"),
+            },
         }
     }
 else:

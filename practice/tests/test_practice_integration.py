@@ -59,11 +59,6 @@ async def collect_progress(server, session, job_id: str) -> list[dict]:
     return states
 
 
-@pytest.mark.xfail(
-    reason="REGRESSION 2026-12-01: in service mode uvicorn drops the WebSocket without a "
-    "close frame (pages fall back to polling); to be fixed first next session",
-    strict=False,
-)
 def test_upload_is_scored_by_a_worker_process_with_live_progress(
     processes, learner, line, s3_bucket
 ):

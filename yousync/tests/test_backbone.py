@@ -39,11 +39,6 @@ async def probe_round_trip(base_url: str, port: int) -> tuple[int, dict]:
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    reason="REGRESSION 2026-12-01: in service mode uvicorn drops the WebSocket without a "
-    "close frame (pages fall back to polling); to be fixed first next session",
-    strict=False,
-)
 def test_backbone_service_mode_worker_process_reaches_websocket(processes):
     env = child_env(OPS_TOKEN=OPS_TOKEN)
     server = processes.server(env)

@@ -34,6 +34,11 @@ print(json.dumps({
     "checksum": cfg.request_checksum_calculation if cfg else None,
     "layer": type(get_channel_layer()).__name__,
     "broker": type(dramatiq.get_broker()).__name__,
+    "layer_blocks_for": getattr(get_channel_layer(), "brpop_timeout", None),
+    "layer_read_timeout": (
+        get_channel_layer().create_pool(0).connection_kwargs.get("socket_timeout")
+        if hasattr(get_channel_layer(), "create_pool") else None
+    ),
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
     "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
     "hsts": settings.SECURE_HSTS_SECONDS,
@@ -122,6 +127,9 @@ def test_settings_service_mode_switches_every_part(tmp_path):
     assert values["signature"] == "s3v4"
     assert values["checksum"] == "when_required"
     assert values["layer"] == "RedisChannelLayer"
+    # A consumer's receive blocks in Redis for brpop_timeout; a read timeout no longer
+    # than that dropped every idle WebSocket (redis-py 8 reads within 5 s by default).
+    assert values["layer_read_timeout"] > values["layer_blocks_for"]
     assert values["broker"] == "RedisBroker"
     assert values["cache_backend"] == "django_prometheus.cache.backends.redis.RedisCache"
 
