@@ -4,6 +4,7 @@ import asyncio
 
 import dramatiq
 import pytest
+import redis.exceptions
 from asgiref.sync import async_to_sync
 from botocore.exceptions import EndpointConnectionError
 from channels.layers import get_channel_layer
@@ -161,3 +162,27 @@ def test_score_attempt_of_a_different_line_completes_with_lower_scores(stub_work
     assert wrong.status == AttemptStatus.COMPLETED  # honest low scores, not an error
     assert wrong.pronunciation < right.pronunciation - 15
     assert wrong.overall < right.overall
+
+
+def test_score_attempt_completes_while_the_channel_layers_redis_is_down(
+    stub_worker, learner, line, monkeypatch, caplog
+):
+    broker, worker = stub_worker
+    attempt = attempt_with(learner, line, espeak_wav(LINE_TEXT))
+    layer = get_channel_layer()
+    sent = {"n": 0}
+
+    async def unreachable(group, message):
+        sent["n"] += 1
+        # What redis-py raises when the layer's Redis refuses connections (a restart).
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(layer, "group_send", unreachable)
+
+    run(broker, worker, attempt.id)
+
+    attempt.refresh_from_db()
+    assert sent["n"] > 1  # every stage tried to announce itself
+    assert attempt.status == AttemptStatus.COMPLETED, attempt.error_message
+    assert attempt.overall is not None and attempt.tries == 1
+    assert any(r.name == "yousync.outages" and "redis" in r.getMessage() for r in caplog.records)
