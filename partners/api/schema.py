@@ -7,6 +7,10 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "partners.api.authentication.ApiKeyAuthentication"
     name = ["partnerApiKey", "partnerBearer"]
 
+    def get_security_requirement(self, auto_schema):
+        # Either header will do: two requirements (OR), not one that names both (AND).
+        return [{name: []} for name in self.name]
+
     def get_security_definition(self, auto_schema):
         return [
             {

@@ -377,6 +377,22 @@ class LineListApi(PartnerApiView):
         summary="Catalogue lines a take can be scored against (line_id)",
         parameters=[s.LineQuerySerializer],
         responses={200: s.PartnerLineSerializer(many=True), **_errors(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "A catalogue line",
+                value={
+                    "id": 42,
+                    "text": "I never said she stole my money",
+                    "language": "en",
+                    "kind": "movie",
+                    "script_id": 3,
+                    "script_title": "The Rooftop",
+                    "work_title": "City Lights",
+                    "duration": 2.4,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         query = s.LineQuerySerializer(data=request.query_params)
