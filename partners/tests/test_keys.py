@@ -84,6 +84,21 @@ def test_a_key_without_the_scope_is_refused(partner):
     assert lines.status_code == 200
 
 
+def test_an_assess_only_key_is_refused_on_the_catalogue(partner):
+    _key, secret = make_key(partner, Scope.ASSESS)
+    client = key_client(secret)
+
+    lines = client.get("/api/v1/lines")
+    filtered = client.get("/api/v1/lines?language=en")
+    assess = client.post("/api/v1/assess", {}, format="multipart")
+
+    for refused in (lines, filtered):
+        assert (refused.status_code, refused.json()["code"]) == (403, "insufficient_scope")
+        assert "catalogue:read" in refused.json()["detail"]
+    # The key itself is good: the request passes the scope check to validation.
+    assert (assess.status_code, assess.json()["code"]) == (400, "required")
+
+
 def test_a_learners_jwt_is_refused_on_partner_endpoints(learner):
     response = api_client(learner).get("/api/v1/usage")
 
