@@ -81,6 +81,30 @@ def test_a_short_take_of_a_text_is_scored_in_the_request_against_a_synthetic_rea
     assert not any("actor" in tip["text"] for tip in wrong.json()["tips"])
 
 
+@pytest.mark.parametrize(
+    ("text", "declared"),
+    [("오늘은 정말 좋은 날이에요.", None), ("Arigatou gozaimasu, sensei.", "ja")],
+    ids=["hangul-read-as-korean", "declared-japanese"],
+)
+def test_a_text_in_a_language_without_a_synthetic_voice_needs_a_reference_recording(
+    partner, api_key, media, text, declared
+):
+    key, secret = api_key
+    fields = {"audio": wav(), "text": text}
+    if declared:
+        fields["text_language"] = declared
+
+    response = assess(secret, **fields)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "reference_required"
+    assert "reference_audio" in response.json()["detail"]
+    assert not PartnerJob.objects.exists()
+    assert not list(media.rglob("*.wav"))  # the take was not stored
+    usage = DailyUsage.objects.get(key=key)
+    assert (usage.requests, usage.errors, usage.assessments, usage.audio_seconds) == (1, 1, 0, 0)
+
+
 def test_a_catalogue_line_is_compared_with_its_actor(stub_worker, partner, api_key, media, line):
     response = assess(api_key[1], audio=wav(LINE_TEXT, voice="en-us+m3"), line_id=line.pk)
 
@@ -112,22 +136,32 @@ def test_a_text_is_compared_with_the_partners_reference_recording(
     assert [m["dimension"] for m in body["comparisons"]["not_compared"]] == ["onset"]
 
 
-def test_a_long_take_is_queued_and_its_job_can_be_polled(
+def test_long_takes_are_queued_and_their_polled_scores_come_from_their_audio(
     settings, stub_worker, partner, api_key, media
 ):
     settings.PARTNER_SYNC_MAX_SECONDS = 1.0  # every take here is longer
     broker, worker = stub_worker
 
-    accepted = queued(worker, api_key[1], audio=wav(), text=TEXT)
+    accepted = queued(worker, api_key[1], audio=wav(voice="en-us+f3"), text=TEXT)
+    # Another sentence read for the same text, queued the same way.
+    accepted_wrong = queued(worker, api_key[1], audio=wav(OTHER, voice="en-us+f3"), text=TEXT)
     drain(broker, worker)
     polled = key_client(api_key[1]).get(accepted.json()["status_url"])
+    wrong = key_client(api_key[1]).get(accepted_wrong.json()["status_url"]).json()
 
-    assert accepted.status_code == 202, accepted.content
+    assert (accepted.status_code, accepted_wrong.status_code) == (202, 202), accepted.content
     assert accepted.json()["status"] in ("queued", "running")
+    assert accepted.json()["pronunciation_score"] is None  # not scored in the request
     assert polled.status_code == 200
-    assert polled.json()["status"] == "completed"
-    assert polled.json()["job_id"] == accepted.json()["job_id"]
-    assert all(0 <= polled.json()[name] <= 100 for name in SCORES)
+    body = polled.json()
+    assert (body["status"], body["synchronous"]) == ("completed", False)
+    assert body["job_id"] == accepted.json()["job_id"]
+    assert all(0 <= body[name] <= 100 for name in SCORES)
+    assert [w["text"] for w in body["detailed_feedback"]["words"]] == TEXT.split()
+    # The worker scored each take's own audio: the right reading scores clearly higher.
+    assert wrong["status"] == "completed"
+    assert wrong["pronunciation_score"] < body["pronunciation_score"] - 20
+    assert wrong["overall_score"] < body["overall_score"]
 
 
 def test_the_callback_is_signed_retried_after_a_failure_and_not_after_success(
