@@ -163,7 +163,9 @@ def draw(feedback: Mapping[str, Any] | None, layout: Layout) -> str:
     title = _("note") if song else _("semitones")
     parts = [
         f'<svg class="{layout.css}" viewBox="0 0 {layout.width} {layout.height}" role="img" '
-        f'aria-label="{escape(label)}" style="--chart-font: {f}px">',
+        # The type size as a presentation attribute: a style attribute is refused by the
+        # site's Content-Security-Policy (style-src without 'unsafe-inline').
+        f'aria-label="{escape(label)}" font-size="{f}">',
         f'<text class="axis-title" transform="translate({f + 1} {(y0 + y1) / 2:.0f}) rotate(-90)" '
         f'text-anchor="middle">{escape(title)}</text>',
     ]

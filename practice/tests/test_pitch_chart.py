@@ -69,3 +69,12 @@ def test_no_pitch_draws_nothing():
         == ""
     )
     assert pitch_chart.draw(None, pitch_chart.WIDE) == ""
+
+
+def test_the_type_size_is_an_attribute_not_an_inline_style():
+    """The site's Content-Security-Policy refuses style attributes; the drawing's own
+    font-size attribute sets the size its layout was computed for."""
+    svg = pitch_chart.draw(feedback("semitones", [0.0, 1.0] * 50, []), pitch_chart.NARROW)
+
+    assert "style=" not in svg
+    assert f'font-size="{pitch_chart.NARROW.font}"' in svg.split(">", 1)[0]
