@@ -88,6 +88,21 @@ def _scene_words(line: Line) -> list[dict[str, Any]]:
     ]
 
 
+def _scene_clips(lines: list[selectors.SessionLine]) -> dict[int, dict[str, Any]]:
+    """For a scene without full audio: the other roles' clips and where each starts on the
+    scene's clock (an imported clip starts SCENE_IMPORT_CLIP_PAD_SECONDS before its line),
+    so the studio plays them around the learner's lines as the reel will."""
+    pad = settings.SCENE_IMPORT_CLIP_PAD_SECONDS
+    return {
+        entry.line.pk: {
+            "url": entry.line.reference_audio.url,
+            "start": round(max(0.0, entry.line.start_time - pad), 3),
+        }
+        for entry in lines
+        if not entry.is_role and entry.line.reference_audio
+    }
+
+
 def page_text() -> dict[str, str]:
     """The scene pages' JavaScript strings, translated."""
     return {
@@ -125,6 +140,7 @@ def session_page(request: AuthenticatedHttpRequest, session_id: Any) -> HttpResp
     lines = selectors.session_lines(session=session)
     body = presenting.session_body(session, lines, request)
     words = {entry.line.pk: _scene_words(entry.line) for entry in lines if entry.is_role}
+    scene_audio = session.script.scene_audio
     context = {
         "session": session,
         "script": session.script,
@@ -132,7 +148,8 @@ def session_page(request: AuthenticatedHttpRequest, session_id: Any) -> HttpResp
         "lines": lines,
         "body": body,
         "words": words,
-        "scene_audio_url": session.script.scene_audio.url if session.script.scene_audio else "",
+        "scene_audio_url": scene_audio.url if scene_audio else "",
+        "clips": {} if scene_audio else _scene_clips(lines),
         "clip_pad": settings.SCENE_IMPORT_CLIP_PAD_SECONDS,
         "max_seconds": settings.MAX_RECORDING_SECONDS,
         "page_text": page_text(),

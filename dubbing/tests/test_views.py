@@ -1,8 +1,10 @@
 """The scene pages, server-rendered: choose a role, dub, results, the shared reel."""
 
+import pytest
+
 from dubbing import building, services
 from dubbing.models import SceneSession
-from dubbing.tests.conftest import score, upload_take
+from dubbing.tests.conftest import make_scene, score, upload_take
 
 
 def ready_reel(session, scene, **scores):
@@ -87,3 +89,25 @@ def test_korean_pages(client, session, learner):
 def test_script_page_links_to_dubbing_when_the_scene_has_two_roles(client, scene):
     html = client.get(f"/scripts/{scene.script.pk}/").content.decode()
     assert f'href="/scenes/{scene.script.pk}/"' in html and "Dub this scene" in html
+
+
+def test_session_page_of_a_scene_without_full_audio_gives_the_other_roles_clips(
+    client, learner, settings
+):
+    scene = make_scene(with_scene_audio=False)
+    session = services.scene_session_create(user=learner, script=scene.script, actor=scene.mara)
+    client.force_login(learner)
+
+    response = client.get(f"/scenes/sessions/{session.public_id}/")
+
+    clips = response.context["clips"]
+    others = scene.role_lines(scene.leo)
+    assert sorted(clips) == sorted(line.pk for line in others)
+    for line in others:
+        assert clips[line.pk]["url"] == line.reference_audio.url
+        assert clips[line.pk]["start"] == pytest.approx(
+            max(0.0, line.start_time - settings.SCENE_IMPORT_CLIP_PAD_SECONDS)
+        )
+    html = response.content.decode()
+    assert 'id="scene-clips"' in html and "no full audio" in html
+    assert "cannot be dubbed in the browser" not in html

@@ -3,7 +3,9 @@
 // learner is recorded from a short margin before the line to a short margin after it,
 // the line's words lit on the actor's timing. Each take is uploaded at once through the
 // session's upload-audio and scored like any other attempt (progress over the attempt's
-// WebSocket, as on the practice page: live.js).
+// WebSocket, as on the practice page: live.js). A scene imported without its full audio
+// plays the other roles' own clips, each from where it starts on the scene's clock, on a
+// clock of the page's own.
 import { followAttempt } from "../practice/live.js";
 import { followReel, format, pageText, showReelProgress } from "./reel.js";
 
@@ -13,6 +15,9 @@ const csrf = studio.dataset.csrfToken;
 const sessionUrl = JSON.parse(document.getElementById("session-body").textContent).url;
 let body = JSON.parse(document.getElementById("session-body").textContent);
 const sceneWords = JSON.parse(document.getElementById("scene-words").textContent);
+// {line id: {url, start}}: only for a scene without full audio.
+const sceneClips = JSON.parse(document.getElementById("scene-clips").textContent);
+const clipsOnly = !studio.dataset.sceneAudio;
 // Record from this long before a line to this long after it (the margin the catalogue
 // cuts the actor's clip with, so the take and the clip line up for the timing score).
 const MARGIN = parseFloat(studio.dataset.clipPad) || 0.15;
@@ -33,6 +38,14 @@ const ui = {
 };
 const audio = new Audio(studio.dataset.sceneAudio);
 audio.preload = "auto";
+const clips = Object.values(sceneClips).map((clip) => {
+  const element = new Audio(clip.url);
+  element.preload = "auto";
+  return { start: clip.start, element };
+});
+// Without the scene's audio the page's clock runs on past the last line this long.
+const SCENE_TAIL = 1.0;
+const sceneEnd = Math.max(0, ...body.lines.map((line) => line.end_time)) + SCENE_TAIL;
 let stream = null;
 let beeps = null;
 let run = null;
@@ -171,10 +184,24 @@ async function upload(line, blob) {
   });
 }
 
-// The scene's clock: negative during a pre-roll before the scene's first second.
+// The scene's clock: negative during a pre-roll before the scene's first second; the
+// page's own when there is no scene audio to follow.
 function sceneTime() {
-  if (run.preroll) return run.from + (performance.now() - run.startedAt) / 1000;
+  if (run.preroll || clipsOnly) return run.from + (performance.now() - run.startedAt) / 1000;
   return audio.currentTime;
+}
+
+// A clip that should be sounding at scene time t and is not yet: start it where it would
+// be (a run that starts in the middle of a clip joins it there).
+function playClips(t) {
+  for (const clip of clips) {
+    if (run.started.has(clip) || t < clip.start) continue;
+    const duration = clip.element.duration;
+    if (Number.isFinite(duration) && t >= clip.start + duration) continue;
+    run.started.add(clip);
+    clip.element.currentTime = Math.max(0, t - clip.start);
+    clip.element.play().catch(() => {});
+  }
 }
 
 function roleVolume(t) {
@@ -195,11 +222,15 @@ function tick() {
   const t = sceneTime();
   if (run.preroll && t >= 0) {
     run.preroll = false;
-    audio.currentTime = 0;
-    audio.play();
+    if (!clipsOnly) {
+      audio.currentTime = 0;
+      audio.play();
+    }
   }
   ui.clock.textContent = `${Math.max(0, t).toFixed(1)} s`;
-  audio.volume = Math.max(0, Math.min(1, roleVolume(t)));
+  if (clipsOnly) playClips(t);
+  // The role's own clips are never played, so only the scene's audio is muted.
+  else audio.volume = Math.max(0, Math.min(1, roleVolume(t)));
   let counting = "";
   for (const line of run.lines) {
     const state = run.state.get(line.token_id);
@@ -235,7 +266,8 @@ function tick() {
     }
   }
   ui.count.textContent = counting;
-  if (t >= run.until || (audio.ended && !run.preroll)) { stop(false); return; }
+  const over = clipsOnly ? t >= sceneEnd : audio.ended && !run.preroll;
+  if (t >= run.until || over) { stop(false); return; }
   requestAnimationFrame(tick);
 }
 
@@ -255,12 +287,13 @@ async function play({ from, until, lines }) {
     lines,
     preroll: from < 0,
     startedAt: performance.now(),
+    started: new Set(),
     state: new Map(lines.map((line) => [line.token_id, { beeps: new Set(), recorder: null, done: false, shown: false }])),
   };
   ui.start.hidden = true;
   ui.stop.hidden = false;
   setStatus(text.countIn);
-  if (from >= 0) {
+  if (from >= 0 && !clipsOnly) {
     audio.currentTime = from;
     await audio.play();
   }
@@ -279,6 +312,7 @@ function stop(discard) {
   }
   audio.pause();
   audio.volume = 1;
+  for (const clip of clips) clip.element.pause();
   run = null;
   ui.count.textContent = "";
   ui.start.hidden = false;
@@ -335,7 +369,7 @@ ui.build.addEventListener("click", async () => {
 
 drawWords();
 drawTakes();
-if (studio.dataset.sceneAudio) {
+if (studio.dataset.sceneAudio || clips.length) {
   ui.start.disabled = false;
   studio.querySelectorAll("[data-redo], [data-from-here]").forEach((button) => { button.disabled = false; });
 }
