@@ -50,6 +50,44 @@ def microphone(path: Path) -> None:
     )
 
 
+# Every volume the page gives a playing audio element, with the element's time and the
+# lines marked as recording at that moment (scene.js keeps its Audio out of the DOM).
+VOLUME_LOG = """(() => {
+  const volume = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "volume");
+  window.volumeLog = [];
+  Object.defineProperty(HTMLMediaElement.prototype, "volume", {
+    configurable: true,
+    get() { return volume.get.call(this); },
+    set(value) {
+      volume.set.call(this, value);
+      window.sceneAudio = this;
+      if (this.paused) return;
+      const recording = [...document.querySelectorAll(".scene-line.recording")];
+      window.volumeLog.push({ time: this.currentTime, volume: value,
+                              recording: recording.map((node) => node.dataset.lineId) });
+    },
+  });
+})();"""
+
+
+def browser_with_microphone(playwright_instance, tmp_path):
+    voice = tmp_path / "voice.wav"
+    microphone(voice)
+    return launch_chromium(
+        playwright_instance,
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={voice}",
+        "--autoplay-policy=no-user-gesture-required",
+    )
+
+
+def log_in(page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
 @pytest.fixture
 def site(processes, tmp_path):
     env = child_env(embedded=True, VAR_DIR=str(tmp_path), ACCOUNT_EMAIL_VERIFICATION="none")
@@ -75,23 +113,13 @@ def test_learner_dubs_a_scene_builds_the_reel_and_shares_it(site, tmp_path, play
     from playwright.sync_api import expect
 
     server, script_id = site
-    voice = tmp_path / "voice.wav"
-    microphone(voice)
     ARTIFACTS.mkdir(exist_ok=True)
-    browser = launch_chromium(
-        playwright_instance,
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={voice}",
-        "--autoplay-policy=no-user-gesture-required",
-    )
+    browser = browser_with_microphone(playwright_instance, tmp_path)
     try:
         page = browser.new_page(locale="en-US")
         errors = []
         page.on("pageerror", lambda error: errors.append(error))
-        page.goto(f"{server.base_url}/accounts/login/")
-        page.fill("input[name=login]", EMAIL)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, server.base_url)
         page.goto(f"{server.base_url}/scripts/{script_id}/")
         page.click("text=Dub this scene")
         expect(page.locator(".role-button")).to_have_count(2)
@@ -147,4 +175,123 @@ def test_learner_dubs_a_scene_builds_the_reel_and_shares_it(site, tmp_path, play
 
     assert [r.status for r in uploads] == [202, 202]
     assert all(r.request.headers.get("x-csrftoken") for r in uploads)
+    assert not errors
+
+
+def spans(page, selector: str) -> dict[str, tuple[float, float]]:
+    return {
+        node.get_attribute("data-line-id"): (
+            float(node.get_attribute("data-start")),
+            float(node.get_attribute("data-end")),
+        )
+        for node in page.locator(selector).all()
+    }
+
+
+def run_and_read_volumes(page, button) -> list[dict]:
+    """Click a line's Redo or Continue, wait until the scene stops by itself, and return
+    the volumes set while it played."""
+    from playwright.sync_api import expect
+
+    page.evaluate("() => { window.volumeLog = []; }")
+    button.click()
+    expect(page.locator("#stop")).to_be_visible(timeout=5_000)
+    expect(page.locator("#stop")).to_be_hidden(timeout=30_000)
+    expect(page.locator("#status")).to_have_text("Stopped.")
+    return page.evaluate("() => window.volumeLog")
+
+
+def assert_role_quiet_while_recorded(log, recorded, mine, others, margin):
+    """The log holds only volumes set while the original played: over each recorded line
+    and its margins the original kept playing at volume 0; over the other role's lines it
+    played at full volume."""
+    assert {line for entry in log for line in entry["recording"]} == recorded
+    for line_id in recorded:
+        start, end = mine[line_id]
+        inside = [e for e in log if start - margin + 0.05 <= e["time"] <= end + margin - 0.05]
+        assert len(inside) >= 5, (line_id, log)
+        assert {e["volume"] for e in inside} == {0}, inside
+    for start, end in others.values():
+        assert all(e["volume"] == 1 for e in log if start <= e["time"] <= end)
+
+
+@pytest.mark.browser
+def test_learner_redoes_one_line_and_continues_from_another_with_the_role_muted(
+    site, tmp_path, playwright_instance
+):
+    from playwright.sync_api import expect
+
+    server, script_id = site
+    browser = browser_with_microphone(playwright_instance, tmp_path)
+    try:
+        context = browser.new_context(locale="en-US")
+        context.add_init_script(VOLUME_LOG)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        uploads = []
+        page.on(
+            "response",
+            lambda r: uploads.append(r) if r.url.endswith("/upload-audio") else None,
+        )
+        log_in(page, server.base_url)
+        page.goto(f"{server.base_url}/scripts/{script_id}/")
+        page.click("text=Dub this scene")
+        page.click(".role-button:has-text('Nova')")
+        expect(page.locator(".scene-line.mine")).to_have_count(2)
+        first, second = page.locator(".scene-line.mine").all()
+        expect(second.locator("[data-from-here]")).to_be_enabled()
+        margin = float(page.locator("#studio").get_attribute("data-clip-pad"))
+        mine = spans(page, ".scene-line.mine")
+        others = spans(page, ".scene-line:not(.mine)")
+        first_id, second_id = (
+            first.get_attribute("data-line-id"),
+            second.get_attribute("data-line-id"),
+        )
+        assert len(others) == 2 and margin > 0
+
+        # Continue from Nova's second line: only it is recorded, and the scene plays on to
+        # its end (Rex's last line at full volume).
+        continued = run_and_read_volumes(page, second.locator("[data-from-here]"))
+        expect(second.locator(".take")).to_have_count(1, timeout=20_000)
+        expect(first.locator(".take")).to_have_count(0)
+        assert_role_quiet_while_recorded(continued, {second_id}, mine, others, margin)
+        last_other_end = max(end for _start, end in others.values())
+        assert any(e["time"] > last_other_end - 0.3 and e["volume"] == 1 for e in continued)
+
+        # Redo the first line: it alone is recorded, and the scene stops soon after it,
+        # before the next line.
+        redone = run_and_read_volumes(page, first.locator("[data-redo]"))
+        expect(first.locator(".take")).to_have_count(1, timeout=20_000)
+        expect(second.locator(".take")).to_have_count(1)
+        assert_role_quiet_while_recorded(redone, {first_id}, mine, others, margin)
+        stopped_at = page.evaluate("() => window.sceneAudio.currentTime")
+        next_start = min(start for start, _end in others.values() if start > mine[first_id][1])
+        assert mine[first_id][1] + margin <= stopped_at < next_start
+
+        # Redo the second line: a second take of that line only, chosen once scored.
+        again = run_and_read_volumes(page, second.locator("[data-redo]"))
+        expect(second.locator(".take")).to_have_count(2, timeout=20_000)
+        expect(first.locator(".take")).to_have_count(1)
+        assert_role_quiet_while_recorded(again, {second_id}, mine, others, margin)
+        assert any(e["volume"] == 1 for e in again)  # Rex's line before it was heard
+
+        expect(page.locator(".take-completed")).to_have_count(3, timeout=240_000)
+        jobs = [r.json()["job_id"] for r in uploads]
+        assert [r.url.split("/tokens/")[1].split("/")[0] for r in uploads] == [
+            second_id,
+            first_id,
+            second_id,
+        ]
+        assert first.locator(".take input:checked").locator("..").get_attribute(
+            "data-job-id"
+        ) == str(jobs[1])
+        assert second.locator(".take input:checked").locator("..").get_attribute(
+            "data-job-id"
+        ) == str(jobs[2])
+        expect(page.locator("#build-reel")).to_be_enabled()
+    finally:
+        browser.close()
+
+    assert [r.status for r in uploads] == [202, 202, 202]
     assert not errors
