@@ -4,16 +4,25 @@ no Content-Security-Policy violation.
 With UPDATE_SCREENSHOTS=1, full-page screenshots (light) go to
 docs/screenshots/<page>-<desktop|phone>.png."""
 
+import math
 import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from playwright.sync_api import expect
 
+from accounts.adapters import PENDING_VERIFICATION_SESSION_KEY
 from dubbing import building, services
 from dubbing.tests.conftest import make_scene, score, upload_take
 from practice.tests.factories import (
@@ -25,7 +34,7 @@ from practice.tests.factories import (
 )
 from practice.tests.factories import LineFactory as NamedClipLineFactory
 from scripts.models import Kind
-from scripts.tests.factories import LineFactory, ScriptFactory, UserFactory
+from scripts.tests.factories import LineFactory, ScriptFactory, UserFactory, tone
 from yousync.testing import (
     DESKTOP_VIEWPORT,
     PHONE_VIEWPORT,
@@ -47,6 +56,8 @@ SCREENSHOTS = (
 VIEWPORTS = {"desktop": DESKTOP_VIEWPORT, "phone": PHONE_VIEWPORT}
 # In the dark scheme only colours change: the rules about colour are run again.
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
+# Signed up, not confirmed yet: the "confirm your e-mail" pages are theirs.
+NEWCOMER = "joon@example.com"
 
 
 @dataclass(frozen=True)
@@ -61,20 +72,38 @@ class LearnerPage:
     use: str = ""
     # A dubbing page: needs the dubbed scene (takes scored, reel built, shared).
     dubbed: bool = False
+    # A browser that has just signed up: its session waits for the address's confirmation.
+    signing_up: bool = False
+    status: int = 200
+    # What shows the page is in the state it is listed for (a form a wrong key would not
+    # get, the error panel).
+    shows: str = ""
 
 
 PAGES = [
     LearnerPage("catalogue"),
     LearnerPage("script", use=".play"),
     LearnerPage("practice", use="[data-play=actor]"),
+    LearnerPage("song-practice", use="[data-play=actor]", shows=".song-key"),
     LearnerPage("attempt", use="button.word"),
+    LearnerPage("attempt-unusable", shows=".error-panel[data-error-code=too_short]"),
+    LearnerPage("attempt-expired", use="button.word", shows=".take-expired"),
     LearnerPage("history"),
     LearnerPage("overview"),
     LearnerPage("sessions"),
     LearnerPage("bookmarks"),
     LearnerPage("profile"),
+    LearnerPage("email", shows="input[type=radio][name=email]"),
+    LearnerPage("password-change", shows="input[name=oldpassword]"),
+    LearnerPage("account-delete", shows="input[name=password]"),
     LearnerPage("login", signed_in=False),
     LearnerPage("signup", signed_in=False),
+    LearnerPage("verification-sent", signed_in=False, signing_up=True, shows=".resend-form"),
+    LearnerPage("confirm-email", signed_in=False, shows="form[action*=confirm-email] button"),
+    LearnerPage("password-reset", signed_in=False, shows="input[name=email]"),
+    LearnerPage("password-reset-done", signed_in=False),
+    LearnerPage("password-reset-key", signed_in=False, shows="input[name=password1]"),
+    LearnerPage("not-found", status=404),
     LearnerPage("api-docs", checks_layout=False, settle="networkidle"),
     LearnerPage("dubbing-scenes", dubbed=True),
     LearnerPage("dubbing-roles", dubbed=True),
@@ -84,15 +113,58 @@ PAGES = [
 ]
 
 
+def with_pitch(feedback: dict) -> dict:
+    """The feedback with pitch curves of the actor and the take on the actor's clock (the
+    take silent where it left 'in' out), so the result page draws its chart."""
+    times = [round(0.05 * i, 2) for i in range(37)]
+    reference = [round(3 * math.sin(math.pi * t / 0.9), 2) for t in times]
+    attempt = [
+        None if 0.9 <= t < 1.25 else round(0.6 * r + 0.8, 2)
+        for t, r in zip(times, reference, strict=True)
+    ]
+    pitch = {"unit": "semitones", "times": times, "reference": reference, "attempt": attempt}
+    return {**feedback, "pitch": pitch}
+
+
 @pytest.fixture
 def learner_site(db):
     """A learner two days into practising one scene, with a scored take on every line,
-    a diagnosed take, a session and a bookmark; and a song in the catalogue. Returns the
-    learner and each page's path."""
+    a diagnosed take, an unusable take, a take whose recording was deleted, a session and
+    a bookmark, a confirmed and an unconfirmed address; a song line in the catalogue; and
+    a newcomer whose address awaits confirmation. Returns the learner and each page's
+    path."""
     learner = UserFactory(email="mina@example.com")
+    EmailAddress.objects.create(user=learner, email=learner.email, primary=True, verified=True)
+    EmailAddress.objects.create(user=learner, email="mina.work@example.com", verified=False)
+    newcomer = UserFactory(email=NEWCOMER)
+    unconfirmed = EmailAddress.objects.create(user=newcomer, email=newcomer.email, primary=True)
     scene = ScriptFactory(title="The Break", work_title="Friends", difficulty=2)
-    ScriptFactory(title="Let It Go", work_title="Frozen", kind=Kind.SONG, difficulty=3)
-    practised = LineFactory(script=scene, position=1, text=DIAGNOSED_LINE)
+    song = ScriptFactory(title="Let It Go", work_title="Frozen", kind=Kind.SONG, difficulty=3)
+    song_line = LineFactory(
+        script=song,
+        position=1,
+        text="Let it go, let it go",
+        reference_analysis={
+            "alignment": {
+                "words": [
+                    {"text": text, "start": 0.16 * i, "end": 0.16 * i + 0.14}
+                    for i, text in enumerate(["Let", "it", "go,", "let", "it", "go"])
+                ]
+            },
+            "song": {
+                "key": {"name": "A♭ major", "name_ko": "내림가장조"},
+                "start_note": {"midi": 60, "name": "C4", "hz": 261.6},
+            },
+        },
+    )
+    # The actor's clip as long as the diagnosed take's word timings (1.7 s).
+    practised = LineFactory(
+        script=scene,
+        position=1,
+        text=DIAGNOSED_LINE,
+        reference_audio=ContentFile(tone(1.8, fmt="FLAC"), name="clip.flac"),
+        duration=1.8,
+    )
     other = NamedClipLineFactory(script=scene, position=2, text="We were on a break!")
     now = timezone.now()
     session = PracticeSessionFactory(
@@ -115,21 +187,52 @@ def learner_site(db):
         line=practised,
         overall=70.0,
         pronunciation=55.0,
+        detailed_feedback=with_pitch(diagnosed_feedback()),
+        recording=ContentFile(tone(1.8, freq=180.0), name="take.wav"),
+        content_type="audio/wav",
+    )
+    unusable = AttemptFactory(
+        user=learner,
+        line=practised,
+        failed=True,
+        error_code="too_short",
+        error_message="The recording is too short.",
+    )
+    expired = AttemptFactory(
+        user=learner,
+        line=practised,
+        overall=62.0,
         detailed_feedback=diagnosed_feedback(),
+        recording="",
+        recording_expired_at=now,
     )
     BookmarkFactory(user=learner, line=other)
+    reset_key = f"{user_pk_to_url_str(learner)}-{default_token_generator.make_token(learner)}"
     paths = {
         "catalogue": "/",
         "script": f"/scripts/{scene.pk}/",
         "practice": f"/lines/{practised.pk}/practice/",
+        "song-practice": f"/lines/{song_line.pk}/practice/",
         "attempt": f"/attempts/{diagnosed.job_id}/",
+        "attempt-unusable": f"/attempts/{unusable.job_id}/",
+        "attempt-expired": f"/attempts/{expired.job_id}/",
         "history": "/me/history/",
         "overview": "/me/overview/",
         "sessions": "/me/sessions/",
         "bookmarks": "/me/bookmarks/",
         "profile": "/accounts/profile/",
+        "email": "/accounts/email/",
+        "password-change": "/accounts/password/change/",
+        "account-delete": "/accounts/delete/",
         "login": "/accounts/login/",
         "signup": "/accounts/signup/",
+        "verification-sent": "/accounts/confirm-email/",
+        "confirm-email": f"/accounts/confirm-email/{EmailConfirmationHMAC(unconfirmed).key}/",
+        "password-reset": "/accounts/password/reset/",
+        "password-reset-done": "/accounts/password/reset/done/",
+        # allauth keeps the key in the session and redirects to the form without it.
+        "password-reset-key": f"/accounts/password/reset/key/{reset_key}/",
+        "not-found": "/no-such-page/",
         "api-docs": "/api/docs/",
     }
     return learner, paths
@@ -167,6 +270,16 @@ def sign_in(context, live_server, user) -> None:
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
+def awaiting_confirmation(context, live_server) -> None:
+    """The session of a browser that has just signed up as the newcomer (what the account
+    adapter leaves in it), so the page offers to send the link again."""
+    session: SessionBase = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    session[PENDING_VERIFICATION_SESSION_KEY] = EmailAddress.objects.get(email=NEWCOMER).user_id
+    session.create()
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key}
+    context.add_cookies([{**cookie, "url": live_server.url}])
+
+
 def page_params() -> list:
     return [pytest.param(learner_page, id=learner_page.name) for learner_page in PAGES]
 
@@ -198,6 +311,8 @@ def test_learner_page_is_accessible_fits_the_screen_and_stays_on_the_site(
     try:
         if learner_page.signed_in:
             sign_in(context, live_server, learner)
+        if learner_page.signing_up:
+            awaiting_confirmation(context, live_server)
         page = context.new_page()
         for viewport, size in VIEWPORTS.items():
             page.set_viewport_size(size)
@@ -206,9 +321,16 @@ def test_learner_page_is_accessible_fits_the_screen_and_stays_on_the_site(
             url = live_server.url + paths[learner_page.name]
             response = page.goto(url, wait_until=learner_page.settle)
 
-            assert response is not None and response.status == 200, page.url
+            assert response is not None and response.status == learner_page.status, page.url
+            if learner_page.shows:
+                assert page.locator(learner_page.shows).count(), (
+                    f"{page.url}: no {learner_page.shows}"
+                )
             if not learner_page.checks_layout:
                 continue
+            # The page as the learner sees it once its players have drawn their waveforms
+            # (player.js marks each ready, also when a clip cannot be fetched).
+            expect(page.locator("[data-listen]:not([data-ready='1'])")).to_have_count(0)
             label = f"{learner_page.name} at {viewport}"
             if SCREENSHOTS:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
