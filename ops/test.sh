@@ -11,6 +11,8 @@ ensure_packages psql:postgresql-client chromium:chromium espeak-ng:espeak-ng ffm
 # The guide voice's synthesiser and its voice (scripts/tts.py); the voice has no command.
 ensure_packages festival:festival
 [ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || apt_install festvox-us-slt-hts
+# Korean text in the browser tests' pages and screenshots (Chromium draws boxes without it).
+[ -d /usr/share/fonts/truetype/nanum ] || apt_install fonts-nanum
 ensure_postgres
 ensure_redis
 start_moto
