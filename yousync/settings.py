@@ -460,6 +460,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI's validator badge would fetch an image from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The other tags come from the paths; the partners' is introduced for its readers.
+    "TAGS": [
+        {
+            "name": "partners",
+            "description": "The partner scoring API under /api/v1/: score a take against a "
+            "catalogue line or any text, follow queued jobs, read your usage. Authenticate "
+            "with an API key (Authorization: Bearer ys_live_… or X-API-Key). Limits, quotas, "
+            "signed callbacks and examples: docs/partners.md.",
+        }
+    ],
 }
 
 # --- Operations ----------------------------------------------------------------------------

@@ -87,3 +87,10 @@ def test_the_assess_examples_show_a_scored_and_a_queued_answer(schema):
     assert (queued["value"]["status"], queued["value"]["overall_score"]) == ("queued", None)
     request = operations(schema)[("POST", "/api/v1/assess")]["requestBody"]["content"]
     assert "multipart/form-data" in request
+
+
+def test_the_partners_tag_is_introduced_with_how_to_authenticate(schema):
+    tags = {tag["name"]: tag for tag in schema.get("tags", [])}
+
+    assert "API key" in tags["partners"]["description"]
+    assert "docs/partners.md" in tags["partners"]["description"]
