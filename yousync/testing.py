@@ -146,6 +146,17 @@ class ProcessGroup:
             process.kill(signal.SIGTERM)
 
 
+def wait_until(condition, timeout: float, what: str = "the condition", interval: float = 0.1):
+    """Poll `condition` until it returns something truthy (returned), or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def wait_http(url: str, process: Process, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

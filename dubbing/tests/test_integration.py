@@ -2,7 +2,6 @@
 done by a `rundramatiq` worker process on the `media` queue alone, as compose's
 media-worker runs it; the reel is fetched by its presigned URL."""
 
-import time
 import urllib.request
 
 import dramatiq
@@ -23,7 +22,7 @@ from dubbing.tests.conftest import (
     take_samples,
     upload_take,
 )
-from yousync.testing import child_env
+from yousync.testing import child_env, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -31,16 +30,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def stored_keys(s3_bucket, prefix: str) -> set[str]:
     listed = s3_bucket.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Prefix=prefix)
     return {item["Key"] for item in listed.get("Contents", [])}
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def download(url: str) -> bytes:
@@ -73,7 +62,7 @@ def test_a_media_worker_builds_the_reel_from_takes_on_s3_and_presigns_it(
         return answer if answer["status"] in ("ready", "failed") else None
 
     requested = client.post(reel_url)
-    body = wait_for(finished, 120, "the media worker to build the reel")
+    body = wait_until(finished, 120, "the media worker to build the reel")
 
     assert requested.status_code == 202, requested.content
     assert body["status"] == "ready", (body, worker.log()[-3000:])

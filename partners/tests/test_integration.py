@@ -5,7 +5,6 @@ server in this process."""
 import hashlib
 import hmac
 import json
-import time
 
 import pytest
 import requests
@@ -14,21 +13,11 @@ from django.conf import settings
 from partners.models import CallbackDelivery, JobStatus, PartnerJob
 from partners.tests.factories import make_key, make_partner
 from practice.tests.conftest import espeak_wav
-from yousync.testing import child_env
+from yousync.testing import child_env, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TEXT = "Please call Stella and ask her to bring these things with her from the store."
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_worker_process_scores_partner_takes_in_the_request_and_with_a_signed_callback(
@@ -56,7 +45,7 @@ def test_a_worker_process_scores_partner_takes_in_the_request_and_with_a_signed_
         headers=headers,
         timeout=30,
     )
-    wait_for(lambda: callback_server.received, 120, "the callback")
+    wait_until(lambda: callback_server.received, 120, "the callback")
 
     assert synchronous.status_code == 200, synchronous.text
     assert synchronous.json()["status"] == "completed"

@@ -4,7 +4,6 @@ Redis (broker + channel layer), PostgreSQL and S3 (moto)."""
 import asyncio
 import json
 import re
-import time
 
 import pytest
 import requests
@@ -16,7 +15,7 @@ from analysis.engine import STAGES
 from practice.models import Attempt, AttemptStatus
 from practice.tests.conftest import LINE_TEXT, api_client, espeak_wav
 from practice.tests.factories import UserFactory
-from yousync.testing import child_env
+from yousync.testing import child_env, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -90,16 +89,6 @@ def test_upload_is_scored_by_a_worker_process_with_live_progress(
     assert seen == sorted(seen, key=engine_order.index)
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
-
-
 def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learner, line):
     # Short stale timeout so the scheduler's next reaper job picks the attempt up at once.
     env = child_env(ATTEMPT_STALE_SECONDS="2", REAPER_INTERVAL_SECONDS="1")
@@ -110,7 +99,7 @@ def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learn
     long_take = espeak_wav(" ".join([LINE_TEXT] * 5), voice="en-us+f2")
 
     accepted = upload(session, server, line, long_take)
-    wait_for(
+    wait_until(
         lambda: Attempt.objects.filter(
             job_id=accepted["job_id"], status=AttemptStatus.RUNNING
         ).exists(),
@@ -120,7 +109,7 @@ def test_killing_the_worker_mid_job_still_completes_the_attempt(processes, learn
     stranded = Attempt.objects.get(job_id=accepted["job_id"])
     processes.worker(env)
 
-    finished = wait_for(
+    finished = wait_until(
         lambda: Attempt.objects.filter(
             job_id=accepted["job_id"], status__in=[AttemptStatus.COMPLETED, AttemptStatus.FAILED]
         ).first(),
