@@ -88,6 +88,8 @@ DUBBED_LINE_FIELDS = (
     *("script__id", "script__title", "script__work_title", "script__kind"),
     *("script__language", "script__difficulty", "script__description", "script__cover"),
     "script__song_key",  # the token shape's `song` names the song's key
+    # The token shape's `guide`: the script's switch and the line's guide voice.
+    *("script__guide_voice", "guide", "guide_audio", "guide_audio_slow"),
     *("actor__id", "actor__name", "actor__character_name", "actor__photo"),
 )
 

@@ -18,7 +18,9 @@ from practice.tests.factories import (
     ScriptFactory,
     UserFactory,
 )
-from scripts.models import Kind
+from scripts.guide import GUIDE_FORMAT
+from scripts.guide import VOICES as GUIDE_VOICES
+from scripts.models import Kind, Line
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +241,22 @@ def test_my_dubbed_tokens_order_filter_and_paginate(learner):
     assert beyond.json()["code"] == "not_found"
 
 
-def test_my_dubbed_tokens_cost_the_same_queries_for_more_lines(learner):
+def with_guide(line) -> None:
+    """A current guide voice on the line, as the media worker stores it."""
+    line.guide = {
+        "format": GUIDE_FORMAT,
+        "voice": GUIDE_VOICES[line.script.language],
+        "text": line.text,
+        "words": [],
+    }
+    line.guide_audio.name, line.guide_audio_slow.name = "guide/a.ogg", "guide/a-slow.ogg"
+    line.save(update_fields=["guide", "guide_audio", "guide_audio_slow"])
+
+
+def test_my_dubbed_tokens_cost_the_same_queries_for_more_lines(learner, settings):
+    # The guide voice is on in production (off in the test settings): each token's `guide`
+    # reads the script's switch and the line's guide fields.
+    settings.GUIDE_VOICE = True
     client = api_client(learner)
 
     def queries() -> int:
@@ -251,12 +268,17 @@ def test_my_dubbed_tokens_cost_the_same_queries_for_more_lines(learner):
     few = queries()
     for _ in range(12):
         AttemptFactory(user=learner, line=AttemptFactory(user=learner).line)
+    for line in Line.objects.filter(attempts__user=learner).distinct()[:6]:
+        with_guide(line)
     # Song lines too: their `song` reads the line's analysis and the script's song key.
     song_key = {"key": {"name": "C major", "name_ko": "다장조"}, "key_reason": None, "lines": 1}
     for _ in range(3):
         AttemptFactory(user=learner, line__script__kind=Kind.SONG, line__script__song_key=song_key)
 
     assert queries() == few
+    results = client.get("/api/mypage/my-dubbed-tokens").json()["results"]
+    guides = [r["token"]["guide"] for r in results]
+    assert sum(guide is not None for guide in guides) == 6
 
 
 # --- overview ----------------------------------------------------------------------------
