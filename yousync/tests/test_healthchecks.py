@@ -5,7 +5,13 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
-from yousync.healthchecks import WorkerHeartbeat, check_scheduler, check_worker, main
+from yousync.healthchecks import (
+    WorkerHeartbeat,
+    _pid_alive,
+    check_scheduler,
+    check_worker,
+    main,
+)
 from yousync.testing import child_env
 
 
@@ -99,6 +105,12 @@ def test_healthcheck_passes_for_a_real_worker_and_fails_once_it_is_killed(proces
         time.sleep(0.5)
     alive = main(["worker", "--dir", str(heartbeats)])
     worker.kill()  # SIGKILL to rundramatiq and its worker process
+    # SIGKILL is delivered at once but a busy machine may take a moment to end the forked
+    # worker process: the container's check runs again, so wait for the kernel, not longer.
+    pids = [int(path.name) for path in heartbeats.iterdir() if path.name.isdigit()]
+    deadline = time.monotonic() + 10
+    while any(_pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
     dead = main(["worker", "--dir", str(heartbeats)])
 
     assert alive == 0
