@@ -71,12 +71,17 @@ def roles(request: AuthenticatedHttpRequest, script_id: int) -> HttpResponse:
     return render(request, "dubbing/roles.html", context, status=400 if error else 200)
 
 
+def _clip_start(line: Line) -> float:
+    """Where the line's clip starts on the scene's clock: an imported clip starts
+    SCENE_IMPORT_CLIP_PAD_SECONDS before its line."""
+    return max(0.0, line.start_time - settings.SCENE_IMPORT_CLIP_PAD_SECONDS)
+
+
 def _scene_words(line: Line) -> list[dict[str, Any]]:
-    """The actor's words on the scene's clock: the reference alignment is on the clip's,
-    and an imported clip starts SCENE_IMPORT_CLIP_PAD_SECONDS before its line."""
+    """The actor's words on the scene's clock (the reference alignment is on the clip's)."""
     analysis = line.reference_analysis or {}
     words = (analysis.get("alignment") or {}).get("words") or []
-    clip_start = max(0.0, line.start_time - settings.SCENE_IMPORT_CLIP_PAD_SECONDS)
+    clip_start = _clip_start(line)
     return [
         {
             "text": word.get("text", ""),
@@ -90,13 +95,11 @@ def _scene_words(line: Line) -> list[dict[str, Any]]:
 
 def _scene_clips(lines: list[selectors.SessionLine]) -> dict[int, dict[str, Any]]:
     """For a scene without full audio: the other roles' clips and where each starts on the
-    scene's clock (an imported clip starts SCENE_IMPORT_CLIP_PAD_SECONDS before its line),
-    so the studio plays them around the learner's lines as the reel will."""
-    pad = settings.SCENE_IMPORT_CLIP_PAD_SECONDS
+    scene's clock, so the studio plays them around the learner's lines as the reel will."""
     return {
         entry.line.pk: {
             "url": entry.line.reference_audio.url,
-            "start": round(max(0.0, entry.line.start_time - pad), 3),
+            "start": round(_clip_start(entry.line), 3),
         }
         for entry in lines
         if not entry.is_role and entry.line.reference_audio
